@@ -1,0 +1,3 @@
+using Purelb.Modes;
+
+return await PurelbCli.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Purelb.Bench;
+using Purelb.Bench.Benchmarks;
+
+// ./build.sh bench [--only NAME[,NAME]] — figures next to their baselines, never pass/fail.
+string root = Directory.GetCurrentDirectory();
+string[] only = [];
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--root" && i + 1 < args.Length) root = args[++i];
+    else if (args[i] == "--only" && i + 1 < args.Length) only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
+
+var context = new BenchContext(root, Path.Combine(root, "out", "purelb"));
+IBenchmark[] all =
+[
+    new BinaryBenchmark(),
+];
+
+var selected = all.Where(b => only.Length == 0 || only.Contains(b.Group) || b.Names.Any(only.Contains)).ToList();
+var results = new List<BenchResult>();
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+foreach (var bench in selected)
+{
+    var sw = Stopwatch.StartNew();
+    Console.Error.WriteLine($"==> bench {bench.Group}");
+    try
+    {
+        var got = await bench.RunAsync(context, cts.Token);
+        results.AddRange(only.Length == 0 || only.Contains(bench.Group) ? got : got.Where(r => only.Contains(r.Name)));
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"    {bench.Group} failed: {e.Message}");
+    }
+    Console.Error.WriteLine($"    {sw.Elapsed.TotalSeconds:0.0} s");
+}
+
+var markdown = ReportWriter.Markdown(results);
+Directory.CreateDirectory(Path.Combine(root, "bench"));
+await File.WriteAllTextAsync(Path.Combine(root, "bench", "report.md"), "# purelb benchmark report\n\n" + markdown);
+await File.WriteAllTextAsync(Path.Combine(root, "bench", "report.json"), ReportWriter.Json(results));
+Console.WriteLine(markdown);
+return 0;

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Purelb.Bench;
+
+/// <summary>Writes bench/report.md and bench/report.json and prints the table.</summary>
+public static class ReportWriter
+{
+    public static string Markdown(IReadOnlyList<BenchResult> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| name | median | min–max | unit | trials | baseline | ratio | baseline source |");
+        sb.AppendLine("|---|---:|---:|---|---:|---:|---:|---|");
+        foreach (var r in results)
+        {
+            sb.Append(CultureInfo.InvariantCulture,
+                $"| {r.Name} | {F(r.Median)} | {F(r.Min)}–{F(r.Max)} | {r.Unit} | {r.Trials} | ");
+            sb.Append(CultureInfo.InvariantCulture,
+                $"{(r.Baseline is { } b ? F(b) : "")} | {(r.Ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "")} | {r.BaselineSource} |");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    public static string Json(IReadOnlyList<BenchResult> results)
+    {
+        var array = new JsonArray();
+        foreach (var r in results)
+        {
+            array.Add(new JsonObject
+            {
+                ["name"] = r.Name,
+                ["median"] = r.Median,
+                ["min"] = r.Min,
+                ["max"] = r.Max,
+                ["unit"] = r.Unit,
+                ["trials"] = r.Trials,
+                ["baseline"] = r.Baseline,
+                ["baseline_source"] = r.BaselineSource,
+                ["ratio"] = r.Ratio,
+            });
+        }
+        return array.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static string F(double v) =>
+        Math.Abs(v) >= 1000 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);
+}
