@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Purelb.Modes.Observability;
+using Xunit;
+
+namespace Purelb.Tests.Observability;
+
+public class ObservabilityServerTests
+{
+    [Fact]
+    public async Task Serves_metrics_in_prometheus_text_format()
+    {
+        var registry = new MetricRegistry();
+        var size = registry.Gauge("purelb_address_pool_size", "Total addresses.", "pool");
+        var rejected = registry.Counter("purelb_address_pool_allocation_rejected_total", "Rejections.", "pool", "reason");
+        size.Set(256, "default");
+        rejected.Inc("default", "exhausted");
+        rejected.Inc("default", "exhausted");
+        await using var server = new ObservabilityServer("127.0.0.1:0", registry, new HealthChecks(), NullLogger.Instance);
+        server.Start();
+        using var http = new HttpClient();
+        var response = await http.GetAsync($"http://127.0.0.1:{server.LocalEndPoint.Port}/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("# TYPE purelb_address_pool_size gauge\n", text);
+        Assert.Contains("purelb_address_pool_size{pool=\"default\"} 256\n", text);
+        Assert.Contains("purelb_address_pool_allocation_rejected_total{pool=\"default\",reason=\"exhausted\"} 2\n", text);
+    }
+
+    [Fact]
+    public async Task Readyz_fails_until_every_check_passes()
+    {
+        var health = new HealthChecks();
+        bool synced = false;
+        health.AddReadiness("informers-synced", () => (synced, synced ? "" : "waiting for the first list"));
+        await using var server = new ObservabilityServer("127.0.0.1:0", new MetricRegistry(), health, NullLogger.Instance);
+        server.Start();
+        using var http = new HttpClient();
+        var url = $"http://127.0.0.1:{server.LocalEndPoint.Port}/readyz";
+        var before = await http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
+        Assert.Contains("waiting for the first list", await before.Content.ReadAsStringAsync());
+        synced = true;
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{server.LocalEndPoint.Port}/nope")).StatusCode);
+    }
+
+    [Fact]
+    public void Histogram_buckets_are_cumulative()
+    {
+        var registry = new MetricRegistry();
+        var h = registry.Histogram("rpc_seconds", "RPC latency.", [0.1, 1], "method");
+        h.Observe(0.05, "Add");
+        h.Observe(0.5, "Add");
+        h.Observe(5, "Add");
+        var text = registry.Render();
+        Assert.Contains("rpc_seconds_bucket{method=\"Add\",le=\"0.1\"} 1\n", text);
+        Assert.Contains("rpc_seconds_bucket{method=\"Add\",le=\"1\"} 2\n", text);
+        Assert.Contains("rpc_seconds_bucket{method=\"Add\",le=\"+Inf\"} 3\n", text);
+        Assert.Contains("rpc_seconds_count{method=\"Add\"} 3\n", text);
+    }
+
+    [Fact]
+    public void Counters_refuse_to_go_down()
+    {
+        var c = new MetricRegistry().Counter("x_total", "x");
+        Assert.Throws<ArgumentOutOfRangeException>(() => c.Add(-1));
+    }
+}
