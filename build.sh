@@ -21,6 +21,7 @@ APT_NEEDS=(
   "bird:bird2"
   "tcpdump:tcpdump"
   "python3:python3"
+  "ping:iputils-ping"
 )
 
 ensure_deps() {
