@@ -15,12 +15,13 @@ public sealed class KubeResource<T, TList>
     private readonly Func<TList, IEnumerable<T>> _items;
     private readonly Func<TList, V1ListMeta?> _listMeta;
 
-    public KubeResource(string group, string version, string plural, bool namespaced,
+    public KubeResource(string group, string version, string kind, string plural, bool namespaced,
         JsonTypeInfo<T> itemType, JsonTypeInfo<TList> listType,
         Func<TList, IEnumerable<T>> items, Func<TList, V1ListMeta?> listMeta)
     {
         Group = group;
         Version = version;
+        Kind = kind;
         Plural = plural;
         Namespaced = namespaced;
         ItemType = itemType;
@@ -32,6 +33,7 @@ public sealed class KubeResource<T, TList>
     /// <summary>API group; "" for the core group.</summary>
     public string Group { get; }
     public string Version { get; }
+    public string Kind { get; }
     public string Plural { get; }
     public bool Namespaced { get; }
     public JsonTypeInfo<T> ItemType { get; }
@@ -61,9 +63,9 @@ public sealed class KubeResource<T, TList>
 public static class KubeResource
 {
     /// <summary>For list types from the client library, which expose Items and list metadata through interfaces.</summary>
-    public static KubeResource<T, TList> Create<T, TList>(string group, string version, string plural, bool namespaced,
+    public static KubeResource<T, TList> Create<T, TList>(string group, string version, string kind, string plural, bool namespaced,
         JsonTypeInfo<T> itemType, JsonTypeInfo<TList> listType)
         where T : class, IKubernetesObject<V1ObjectMeta>
         where TList : class, IItems<T>, IMetadata<V1ListMeta>
-        => new(group, version, plural, namespaced, itemType, listType, l => l.Items ?? [], l => l.Metadata);
+        => new(group, version, kind, plural, namespaced, itemType, listType, l => l.Items ?? [], l => l.Metadata);
 }
