@@ -1,0 +1,28 @@
+using k8s;
+using k8s.Models;
+
+namespace Purelb.Kube;
+
+/// <summary>The built-in kinds purelb reads or writes.</summary>
+public static class KubeResources
+{
+    private static SourceGenerationContext Json => SourceGenerationContext.Default;
+
+    public static readonly KubeResource<V1Service, V1ServiceList> Services =
+        KubeResource.Create("", "v1", "Service", "services", true, Json.V1Service, Json.V1ServiceList);
+
+    public static readonly KubeResource<V1Node, V1NodeList> Nodes =
+        KubeResource.Create("", "v1", "Node", "nodes", false, Json.V1Node, Json.V1NodeList);
+
+    public static readonly KubeResource<V1Namespace, V1NamespaceList> Namespaces =
+        KubeResource.Create("", "v1", "Namespace", "namespaces", false, Json.V1Namespace, Json.V1NamespaceList);
+
+    public static readonly KubeResource<Corev1Event, Corev1EventList> Events =
+        KubeResource.Create("", "v1", "Event", "events", true, Json.Corev1Event, Json.Corev1EventList);
+
+    public static readonly KubeResource<V1EndpointSlice, V1EndpointSliceList> EndpointSlices =
+        KubeResource.Create("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, Json.V1EndpointSlice, Json.V1EndpointSliceList);
+
+    public static readonly KubeResource<V1Lease, V1LeaseList> Leases =
+        KubeResource.Create("coordination.k8s.io", "v1", "Lease", "leases", true, Json.V1Lease, Json.V1LeaseList);
+}
