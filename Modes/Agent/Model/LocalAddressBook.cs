@@ -1,0 +1,112 @@
+using System.Net;
+using Purelb.Election;
+
+namespace Purelb.Modes.Agent.Model;
+
+/// <summary>One address this node should hold on a local interface.</summary>
+public sealed record DesiredLocalAddress(IPAddress Address, int LinkIndex, string LinkName, int PrefixLength, AddressOptions Options);
+
+/// <summary>What a <see cref="LocalAddressBook"/> update changed, per address (not per Service).</summary>
+/// <param name="Added">Addresses no Service wanted before.</param>
+/// <param name="Removed">Addresses no Service wants any more: withdraw them.</param>
+/// <param name="Changed">Addresses still wanted but with another interface, prefix or options.</param>
+public sealed record AddressBookChange(IReadOnlyList<IPAddress> Added, IReadOnlyList<IPAddress> Removed, IReadOnlyList<IPAddress> Changed)
+{
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
+}
+
+/// <summary>
+/// Desired local addresses, reference-counted by the Services that won them on this node. A shared
+/// address stays while any holder wants it and is withdrawn when the last one lets go; an address that
+/// disappears from a Service's set is released at once. Holders that disagree on parameters (e.g. one
+/// asks for NODAD) are resolved deterministically: the ordinal-first Service key's wish applies.
+/// Single-writer (the reconcile thread); not thread-safe.
+/// </summary>
+public sealed class LocalAddressBook
+{
+    private readonly Dictionary<string, Dictionary<IPAddress, DesiredLocalAddress>> _byService = new(StringComparer.Ordinal);
+    private readonly Dictionary<IPAddress, SortedSet<string>> _holders = new();
+    private readonly Dictionary<IPAddress, DesiredLocalAddress> _effective = new();
+
+    /// <summary>Every address wanted, with its effective parameters.</summary>
+    public IReadOnlyDictionary<IPAddress, DesiredLocalAddress> Desired => _effective;
+
+    public IReadOnlyCollection<string> HoldersOf(IPAddress address) =>
+        _holders.TryGetValue(ElectionKey.Normalize(address), out var h) ? h : [];
+
+    public IReadOnlyCollection<IPAddress> AddressesOf(string serviceKey) =>
+        _byService.TryGetValue(serviceKey, out var m) ? m.Keys : [];
+
+    /// <summary>Replaces the set of addresses <paramref name="serviceKey"/> holds on this node.</summary>
+    public AddressBookChange Set(string serviceKey, IEnumerable<DesiredLocalAddress> addresses)
+    {
+        var next = new Dictionary<IPAddress, DesiredLocalAddress>();
+        foreach (var a in addresses)
+        {
+            var normalized = a with { Address = ElectionKey.Normalize(a.Address) };
+            next[normalized.Address] = normalized;
+        }
+        _byService.TryGetValue(serviceKey, out var previous);
+        previous ??= [];
+        var touched = new HashSet<IPAddress>(previous.Keys);
+        touched.UnionWith(next.Keys);
+
+        if (next.Count == 0) _byService.Remove(serviceKey);
+        else _byService[serviceKey] = next;
+
+        foreach (var ip in previous.Keys.Where(ip => !next.ContainsKey(ip)))
+        {
+            var holders = _holders[ip];
+            holders.Remove(serviceKey);
+            if (holders.Count == 0) _holders.Remove(ip);
+        }
+        foreach (var ip in next.Keys)
+        {
+            if (!_holders.TryGetValue(ip, out var holders)) _holders[ip] = holders = new SortedSet<string>(StringComparer.Ordinal);
+            holders.Add(serviceKey);
+        }
+        return Recompute(touched);
+    }
+
+    /// <summary>The Service is gone (or lost every address): release all it held.</summary>
+    public AddressBookChange Remove(string serviceKey) => Set(serviceKey, []);
+
+    /// <summary>Forget everything (fencing, shutdown); returns every address to withdraw.</summary>
+    public AddressBookChange Clear()
+    {
+        var all = _effective.Keys.ToArray();
+        _byService.Clear();
+        _holders.Clear();
+        _effective.Clear();
+        return new AddressBookChange([], all, []);
+    }
+
+    private AddressBookChange Recompute(IEnumerable<IPAddress> touched)
+    {
+        var added = new List<IPAddress>();
+        var removed = new List<IPAddress>();
+        var changed = new List<IPAddress>();
+        foreach (var ip in touched)
+        {
+            _effective.TryGetValue(ip, out var before);
+            DesiredLocalAddress? after = _holders.TryGetValue(ip, out var holders)
+                ? _byService[holders.Min!][ip]
+                : null;
+            if (after is null)
+            {
+                if (before is not null)
+                {
+                    _effective.Remove(ip);
+                    removed.Add(ip);
+                }
+            }
+            else
+            {
+                _effective[ip] = after;
+                if (before is null) added.Add(ip);
+                else if (before != after) changed.Add(ip);
+            }
+        }
+        return new AddressBookChange(added, removed, changed);
+    }
+}
