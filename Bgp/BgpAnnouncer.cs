@@ -1,0 +1,298 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Purelb.Bgp;
+
+/// <summary>
+/// Keeps gobgpd's locally originated paths equal to the union of the prefixes callers ask for.
+/// Callers say what they want per key (<see cref="Set"/>, <see cref="Remove"/>); a prefix stays announced
+/// while any key holds it. One loop (<see cref="RunAsync"/>) does all I/O: it connects, waits until BGP is
+/// started, reads the RIB with ListPath and corrects it, then applies changes as they come, re-reads the RIB
+/// periodically, and starts over when the daemon goes away (the WatchEvent stream breaks), so a restarted
+/// gobgpd gets everything back as soon as it answers. The announcer owns every path originated on the daemon
+/// through the API (not learned from a peer, not netlink-imported); it never configures peers or starts BGP.
+/// </summary>
+public sealed class BgpAnnouncer
+{
+    private readonly BgpAnnouncerOptions _options;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, IPNetwork[]> _byKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<IPNetwork, int> _refs = [];
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+    private IPAddress? _ipv6NextHop;
+
+    // Owned by the loop: what we believe the RIB holds (prefix → next hop), refreshed by every full reconcile.
+    private readonly Dictionary<IPNetwork, IPAddress> _announced = [];
+    private volatile BgpAnnouncerStatus _status = new(false, null, 0, 0, 0, null, null);
+    private long _sessions;
+
+    public BgpAnnouncer(BgpAnnouncerOptions options, ILogger? log = null, TimeProvider? time = null)
+    {
+        _options = options;
+        _log = log ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _ipv6NextHop = options.Ipv6NextHop;
+    }
+
+    public BgpAnnouncerStatus Status => _status;
+
+    /// <summary>Replaces what <paramref name="key"/> wants announced. Prefixes must be network addresses
+    /// (host bits zero), which <see cref="IPNetwork"/> guarantees.</summary>
+    public void Set(string key, IEnumerable<IPNetwork> prefixes)
+    {
+        var wanted = prefixes.Distinct().Order(PrefixOrder.Instance).ToArray();
+        if (wanted.Length == 0)
+        {
+            Remove(key);
+            return;
+        }
+        lock (_lock)
+        {
+            if (_byKey.TryGetValue(key, out var old))
+            {
+                if (old.AsSpan().SequenceEqual(wanted)) return;
+                Release(old);
+            }
+            _byKey[key] = wanted;
+            foreach (var p in wanted) _refs[p] = _refs.GetValueOrDefault(p) + 1;
+        }
+        Wake();
+    }
+
+    public void Remove(string key)
+    {
+        lock (_lock)
+        {
+            if (!_byKey.Remove(key, out var old)) return;
+            Release(old);
+        }
+        Wake();
+    }
+
+    /// <summary>Changes the IPv6 next hop (e.g. the node's address changed); IPv6 paths are re-added with it.</summary>
+    public void SetIpv6NextHop(IPAddress? nextHop)
+    {
+        lock (_lock) _ipv6NextHop = nextHop;
+        Wake();
+    }
+
+    /// <summary>The prefixes that should be announced now, in announcement order.</summary>
+    public IReadOnlyList<IPNetwork> DesiredPrefixes()
+    {
+        lock (_lock) return _refs.Keys.Order(PrefixOrder.Instance).ToArray();
+    }
+
+    /// <summary>Runs until cancelled; never throws for daemon trouble, which it retries with backoff.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var delay = _options.ReconnectMinDelay;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunSessionAsync(() => delay = _options.ReconnectMinDelay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (BgpException e)
+            {
+                Report(ready: false, error: e.Message);
+                _log.LogWarning("gobgpd session on {Endpoint} ended: {Error}", _options.Endpoint, e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Report(ready: false, error: e.Message);
+                _log.LogError(e, "gobgpd session on {Endpoint} failed unexpectedly", _options.Endpoint);
+            }
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+        }
+        Report(ready: false, error: null);
+    }
+
+    private async Task RunSessionAsync(Action onReady, CancellationToken cancellationToken)
+    {
+        using var client = await GobgpClient.ConnectAsync(_options.Endpoint, _options.Version, _options.CallTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        var global = client.GlobalAtConnect;
+        while (!global.IsStarted)
+        {
+            Report(ready: false, error: $"BGP not started on {_options.Endpoint} yet", version: client.Version);
+            await Task.Delay(_options.NotStartedPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            global = await client.GetBgpAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watch = WatchPeersAsync(client, session.Token);
+        try
+        {
+            Interlocked.Increment(ref _sessions);
+            _log.LogInformation("gobgpd {Version} on {Endpoint} ready (AS {Asn}, router id {RouterId})",
+                client.Version, _options.Endpoint, global.Asn, global.RouterId);
+            var ok = await ReconcileAsync(client, fromRib: true, cancellationToken).ConfigureAwait(false);
+            onReady();
+            while (true)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var wake = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
+                var timer = Task.Delay(ok ? _options.ResyncInterval : _options.FailedRetryDelay, _time, wait.Token);
+                var done = await Task.WhenAny(wake, timer, watch).ConfigureAwait(false);
+                wait.Cancel();
+                cancellationToken.ThrowIfCancellationRequested();
+                if (done == watch)
+                {
+                    await watch.ConfigureAwait(false); // surfaces the stream's BgpException
+                    throw new BgpException(BgpError.Unavailable, "gobgpd closed the WatchEvent stream");
+                }
+                // A failed attempt is retried from a fresh read of the RIB, as is the periodic resync.
+                var fromRib = done == timer;
+                _wake.Reader.TryRead(out _);
+                ok = await ReconcileAsync(client, fromRib, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            session.Cancel();
+            try
+            {
+                await watch.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Already reported through the session's own exception, or it was cancelled by us.
+            }
+        }
+    }
+
+    private async Task WatchPeersAsync(GobgpClient client, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await foreach (var e in client.WatchPeerEventsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (e.Kind == BgpPeerEventKind.State && e.Peer is { } p)
+                _log.LogInformation("BGP peer {Peer} is {State}", p.Address, p.State);
+        }
+    }
+
+    /// <returns>False when some prefix could not be announced or withdrawn (retried soon).</returns>
+    private async Task<bool> ReconcileAsync(GobgpClient client, bool fromRib, CancellationToken cancellationToken)
+    {
+        if (fromRib)
+        {
+            _announced.Clear();
+            foreach (var family in Families)
+            {
+                foreach (var p in await client.ListPathAsync(family, cancellationToken).ConfigureAwait(false))
+                {
+                    if (p.IsOwnedByApi)
+                        _announced[p.Prefix] = p.NextHop ?? Unspecified(family);
+                }
+            }
+        }
+
+        IPNetwork[] desired;
+        IPAddress? v6NextHop;
+        lock (_lock)
+        {
+            desired = _refs.Keys.Order(PrefixOrder.Instance).ToArray();
+            v6NextHop = _ipv6NextHop;
+        }
+        var ok = true;
+        string? problem = null;
+
+        // Announce before withdrawing, so a prefix that is being replaced by another one never leaves a gap.
+        foreach (var prefix in desired)
+        {
+            var v6 = prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
+            var nextHop = v6 ? v6NextHop : _options.Ipv4NextHop;
+            if (nextHop is null)
+            {
+                ok = false;
+                problem = $"{prefix} not announced: no IPv6 next hop configured (the node's global IPv6 address)";
+                continue;
+            }
+            if (_announced.TryGetValue(prefix, out var current) && current.Equals(nextHop)) continue;
+            try
+            {
+                await client.AddPathAsync(new BgpRoute(prefix, nextHop), cancellationToken).ConfigureAwait(false);
+                _announced[prefix] = nextHop;
+                _log.LogInformation("announced {Prefix} via {NextHop}", prefix, nextHop);
+            }
+            catch (BgpException e) when (!e.IsTransient)
+            {
+                ok = false;
+                problem = e.Message;
+                _log.LogWarning("announcing {Prefix} failed: {Error}", prefix, e.Message);
+            }
+        }
+
+        var wanted = desired.ToHashSet();
+        foreach (var prefix in _announced.Keys.Where(p => !wanted.Contains(p)).Order(PrefixOrder.Instance).ToArray())
+        {
+            try
+            {
+                await client.DeletePathAsync(new BgpRoute(prefix, _announced[prefix]), cancellationToken).ConfigureAwait(false);
+                _announced.Remove(prefix);
+                _log.LogInformation("withdrew {Prefix}", prefix);
+            }
+            catch (BgpException e) when (!e.IsTransient)
+            {
+                ok = false;
+                problem = e.Message;
+                _log.LogWarning("withdrawing {Prefix} failed: {Error}", prefix, e.Message);
+            }
+        }
+
+        Report(ready: true, error: problem, version: client.Version, desired: desired.Length, reconciled: true);
+        return ok;
+    }
+
+    private static readonly AddressFamily[] Families = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6];
+
+    private static IPAddress Unspecified(AddressFamily family) =>
+        family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+
+    private void Release(IPNetwork[] prefixes)
+    {
+        foreach (var p in prefixes)
+        {
+            var n = _refs[p] - 1;
+            if (n == 0) _refs.Remove(p);
+            else _refs[p] = n;
+        }
+    }
+
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    private void Report(bool ready, string? error, GobgpApiVersion? version = null, int? desired = null, bool reconciled = false)
+    {
+        var old = _status;
+        _status = new BgpAnnouncerStatus(
+            ready,
+            version ?? (ready ? old.Version : null),
+            desired ?? old.Desired,
+            ready ? _announced.Count : 0,
+            Interlocked.Read(ref _sessions),
+            error,
+            reconciled ? _time.GetUtcNow() : old.LastReconcile);
+    }
+}

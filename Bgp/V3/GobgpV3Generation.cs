@@ -1,0 +1,58 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Purelb.Bgp.Protos.V3;
+
+namespace Purelb.Bgp.V3;
+
+/// <summary>The v3 stubs (Debian's gobgpd 3.x) behind API-independent types.</summary>
+internal sealed class GobgpV3Generation(GrpcChannel channel) : IGobgpGeneration
+{
+    private readonly GobgpApi.GobgpApiClient _client = new(channel);
+
+    public GobgpApiVersion Version => GobgpApiVersion.V3;
+
+    public async Task<BgpGlobal> GetBgpAsync(DateTime deadline, CancellationToken cancellationToken)
+    {
+        var reply = await _client.GetBgpAsync(new GetBgpRequest(), deadline: deadline, cancellationToken: cancellationToken);
+        return new BgpGlobal(reply.Global?.Asn ?? 0, reply.Global?.RouterId ?? "");
+    }
+
+    public async Task<byte[]> AddPathAsync(BgpRoute route, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var reply = await _client.AddPathAsync(V3Messages.AddPath(route), deadline: deadline, cancellationToken: cancellationToken);
+        return reply.Uuid.ToByteArray();
+    }
+
+    public async Task DeletePathAsync(BgpRoute route, DateTime deadline, CancellationToken cancellationToken) =>
+        await _client.DeletePathAsync(V3Messages.DeletePath(route), deadline: deadline, cancellationToken: cancellationToken);
+
+    public async Task<List<BgpRibPath>> ListPathAsync(AddressFamily family, DateTime deadline, CancellationToken cancellationToken)
+    {
+        using var call = _client.ListPath(V3Messages.ListPath(family), deadline: deadline, cancellationToken: cancellationToken);
+        var paths = new List<BgpRibPath>();
+        while (await call.ResponseStream.MoveNext(cancellationToken))
+            if (call.ResponseStream.Current.Destination is { } d) paths.AddRange(V3Messages.RibPaths(d));
+        return paths;
+    }
+
+    public async Task<List<BgpPeer>> ListPeerAsync(DateTime deadline, CancellationToken cancellationToken)
+    {
+        using var call = _client.ListPeer(new ListPeerRequest(), deadline: deadline, cancellationToken: cancellationToken);
+        var peers = new List<BgpPeer>();
+        while (await call.ResponseStream.MoveNext(cancellationToken))
+            if (V3Messages.PeerOf(call.ResponseStream.Current.Peer) is { } p) peers.Add(p);
+        return peers;
+    }
+
+    public async IAsyncEnumerable<BgpPeerEvent> WatchPeerAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var call = _client.WatchEvent(V3Messages.WatchPeers(), cancellationToken: cancellationToken);
+        while (await call.ResponseStream.MoveNext(cancellationToken))
+        {
+            if (call.ResponseStream.Current.Peer is not { } e) continue;
+            yield return new BgpPeerEvent((BgpPeerEventKind)(int)e.Type, V3Messages.PeerOf(e.Peer));
+        }
+    }
+}
