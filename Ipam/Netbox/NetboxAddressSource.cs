@@ -167,7 +167,7 @@ public sealed class NetboxAddressSource : IExternalAddressInventory, IDisposable
             throw;
         }
 
-        if (created.Count > 0)
+        if (created.Count > 0 || existing.GroupBy(IsV6).Any(g => g.Count() > 1))
             existing = await RemoveDuplicatesAsync(owner, cancellationToken).ConfigureAwait(false);
 
         var result = new List<IPAddress>();
