@@ -28,7 +28,7 @@ public sealed class Elector : IDisposable
     private TimeSpan _fenceAt = TimeSpan.MinValue;
     private TimeSpan _lastConfirmedStart = TimeSpan.MinValue;
     private DateTimeOffset? _lastConfirmedRenewTime;
-    private TimeSpan _deletedObservedAt = TimeSpan.MinValue;
+    private long _deletionEpoch;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _renewals;
     private long _failures;
@@ -102,6 +102,8 @@ public sealed class Elector : IDisposable
                 if (_state is ElectorState.Stopping or ElectorState.Stopped) return RenewOutcome.Skipped;
             }
             var start = MonotonicClock.Now(_time);
+            long epoch;
+            lock (_lock) epoch = _deletionEpoch;
             RenewOutcome outcome;
             string? error = null;
             DateTimeOffset? written = null;
@@ -133,7 +135,7 @@ public sealed class Elector : IDisposable
                     (outcome, error) = (RenewOutcome.Failed, e.Message);
                 }
             }
-            return Confirm(start, outcome, written, error);
+            return Confirm(start, epoch, outcome, written, error);
         }
         finally
         {
@@ -227,7 +229,7 @@ public sealed class Elector : IDisposable
             annotations, labels, owner, existing?.ResourceVersion);
     }
 
-    private RenewOutcome Confirm(TimeSpan start, RenewOutcome outcome, DateTimeOffset? written, string? error)
+    private RenewOutcome Confirm(TimeSpan start, long epoch, RenewOutcome outcome, DateTimeOffset? written, string? error)
     {
         bool changed = false;
         lock (_lock)
@@ -241,7 +243,7 @@ public sealed class Elector : IDisposable
             }
             var now = MonotonicClock.Now(_time);
             var deadline = start + _timing.FenceAfter;
-            if (deadline <= now || start <= _deletedObservedAt)
+            if (deadline <= now || epoch != _deletionEpoch)
             {
                 // Acknowledged too late to prove anything, or it raced with a deletion we have seen since.
                 _failures++;
@@ -302,7 +304,7 @@ public sealed class Elector : IDisposable
         {
             if (_state is ElectorState.Stopping or ElectorState.Stopped) return;
             var now = MonotonicClock.Now(_time);
-            _deletedObservedAt = now;
+            _deletionEpoch++;
             _stored = null;
             _fenceAt = now;
             _fenceTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -319,14 +321,22 @@ public sealed class Elector : IDisposable
 
     /// <summary>
     /// Renews every <see cref="ElectionTiming.RenewPeriod"/> (measured between attempt starts), retries every
-    /// <see cref="ElectionTiming.RetryPeriod"/> after a failure, until cancelled or shut down.
+    /// <see cref="ElectionTiming.RetryPeriod"/> after a failure, until cancelled (returns quietly) or shut down.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             var start = MonotonicClock.Now(_time);
-            var outcome = await TryRenewAsync(cancellationToken).ConfigureAwait(false);
+            RenewOutcome outcome;
+            try
+            {
+                outcome = await TryRenewAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
             if (outcome == RenewOutcome.Skipped) return;
             var delay = outcome is RenewOutcome.Renewed or RenewOutcome.Created
                 ? _timing.RenewPeriod - (MonotonicClock.Now(_time) - start)

@@ -134,27 +134,25 @@ public sealed unsafe class NetlinkMonitor : IDisposable
 
     private void Dispatch(ReadOnlySpan<byte> datagram)
     {
-        try
+        // Non-throwing decoding: a flood of garbage must not cost an exception per message.
+        var reader = new NetlinkMessageReader(datagram, throwOnError: false);
+        DecodeError error = default;
+        while (reader.MoveNext())
         {
-            var reader = new NetlinkMessageReader(datagram);
-            while (reader.MoveNext())
+            var message = reader.Current;
+            switch (message.Type)
             {
-                var message = reader.Current;
-                NetlinkEvent? e = message.Type switch
-                {
-                    RTM_NEWLINK => new LinkEvent(false, LinkMessage.Decode(message)),
-                    RTM_DELLINK => new LinkEvent(true, LinkMessage.Decode(message)),
-                    RTM_NEWADDR => new AddressEvent(false, AddressMessage.Decode(message)),
-                    RTM_DELADDR => new AddressEvent(true, AddressMessage.Decode(message)),
-                    _ => null,
-                };
-                if (e is not null) Publish(e);
+                case RTM_NEWLINK or RTM_DELLINK:
+                    if (LinkMessage.TryDecode(message, out var link, out error)) Publish(new LinkEvent(message.Type == RTM_DELLINK, link));
+                    break;
+                case RTM_NEWADDR or RTM_DELADDR:
+                    if (AddressMessage.TryDecode(message, out var address, out error)) Publish(new AddressEvent(message.Type == RTM_DELADDR, address));
+                    break;
             }
+            if (error.IsError) break;
         }
-        catch (NetlinkDecodeException e)
-        {
-            Publish(new ResyncNeeded("undecodable notification: " + e.Message));
-        }
+        if (!error.IsError) error = reader.Error;
+        if (error.IsError) Publish(new ResyncNeeded("undecodable notification: " + error.ToException().Message));
     }
 
     private void Publish(NetlinkEvent e)

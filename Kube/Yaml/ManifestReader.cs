@@ -145,7 +145,7 @@ public static class ManifestReader
         }
         catch (JsonException e)
         {
-            problems.Add($"{FieldPath(e.Path)}: {WithoutPosition(e.Message)}");
+            problems.Add($"{FieldPath(e.Path)}: {Describe(e)}");
         }
         if (value is not null)
         {
@@ -199,6 +199,28 @@ public static class ManifestReader
 
     private static string FieldPath(string? jsonPath) =>
         string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "(object)" : jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath;
+
+    // System.Text.Json names the CLR type it could not fill; say what the field wants in API terms.
+    private static string Describe(JsonException e)
+    {
+        var message = WithoutPosition(e.Message);
+        const string marker = "could not be converted to ";
+        var at = message.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return message;
+        }
+        var target = message[(at + marker.Length)..].TrimEnd('.');
+        return target switch
+        {
+            _ when target.Contains("System.Boolean", StringComparison.Ordinal) => "expected a boolean (true or false)",
+            _ when target.Contains("System.Int", StringComparison.Ordinal) => "expected an integer",
+            _ when target.Contains("System.String", StringComparison.Ordinal) && !target.Contains("List", StringComparison.Ordinal) && !target.Contains("Dictionary", StringComparison.Ordinal) => "expected a string",
+            _ when target.Contains("List", StringComparison.Ordinal) => "expected a list",
+            _ when target.Contains("Dictionary", StringComparison.Ordinal) => "expected a map of strings",
+            _ => "expected an object",
+        };
+    }
 
     // System.Text.Json appends " Path: $.x | LineNumber: 0 | BytePositionInLine: 0."; we name the field ourselves.
     private static string WithoutPosition(string message)

@@ -6,7 +6,7 @@ public sealed record ManifestSource(string File, int Line, string Kind, string? 
     /// <summary>`ServiceGroup purelb-system/default`, or `ServiceGroup at line 12` for an unnamed object.</summary>
     public string ObjectName => Name is null or ""
         ? $"{(Kind.Length == 0 ? "document" : Kind)} at line {Line}"
-        : Namespace is null or "" ? $"{Kind} {Name}" : $"{Kind} {Namespace}/{Name}";
+        : $"{(Kind.Length == 0 ? "object" : Kind)} {(Namespace is null or "" ? Name : $"{Namespace}/{Name}")}";
 
     public override string ToString() => $"{File}:{Line}: {ObjectName}";
 }

@@ -21,15 +21,15 @@ public static class YamlReader
         {
             Expect<StreamStart>(parser);
             var index = 0;
-            while (Next(parser) is DocumentStart start)
+            while (Next(parser) is DocumentStart)
             {
                 var anchors = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-                Next(parser);
+                var rootStart = Next(parser);
                 var root = ReadNode(parser, anchors);
                 Expect<DocumentEnd>(parser);
                 if (root is not null)
                 {
-                    documents.Add(new YamlDocument(root, (int)start.Start.Line, index));
+                    documents.Add(new YamlDocument(root, (int)rootStart!.Start.Line, index));
                 }
                 index++;
             }
@@ -41,6 +41,13 @@ public static class YamlReader
         catch (YamlException e)
         {
             throw new YamlLoadException(StripPosition(e.Message), (int)e.Start.Line, (int)e.Start.Column);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed input (e.g. an unclosed flow sequence);
+            // the last event it produced is the best position we have.
+            var at = parser.Current?.End;
+            throw new YamlLoadException($"malformed YAML ({e.Message})", (int)(at?.Line ?? 0), (int)(at?.Column ?? 0));
         }
         return documents;
     }

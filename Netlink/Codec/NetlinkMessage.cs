@@ -29,17 +29,25 @@ public readonly ref struct NetlinkMessage
     /// <summary>Offset of the payload in the datagram.</summary>
     public int PayloadOffset => Offset + NetlinkMessageReader.HeaderSize;
 
-    /// <summary>Reads the family header (ifinfomsg, ifaddrmsg, rtmsg...) at the start of the payload.</summary>
-    internal T ReadFamilyHeader<T>(out AttributeReader attributes) where T : unmanaged
+    /// <summary>
+    /// Reads the family header (ifinfomsg, ifaddrmsg, rtmsg...) at the start of the payload and positions an
+    /// attribute reader after it. False (or a throw) when the payload is shorter than the header.
+    /// </summary>
+    internal bool TryReadFamilyHeader<T>(out T header, out AttributeReader attributes, ref DecodeError error, bool throwOnError) where T : unmanaged
     {
         int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         if (Payload.Length < size)
-            throw new NetlinkDecodeException($"message type {Type} payload of {Payload.Length} bytes is shorter than its {size}-byte family header", PayloadOffset);
-        var header = System.Runtime.InteropServices.MemoryMarshal.Read<T>(Payload);
+        {
+            header = default;
+            attributes = default;
+            return DecodeError.Fail(ref error, $"message type {Type} payload of {Payload.Length} bytes is shorter than its {size}-byte family header",
+                PayloadOffset, throwOnError);
+        }
+        header = System.Runtime.InteropServices.MemoryMarshal.Read<T>(Payload);
         int attrStart = NetlinkConstants.Align(size);
         attributes = attrStart >= Payload.Length
-            ? new AttributeReader(default, PayloadOffset + Payload.Length)
-            : new AttributeReader(Payload.Slice(attrStart), PayloadOffset + attrStart);
-        return header;
+            ? new AttributeReader(default, PayloadOffset + Payload.Length, throwOnError)
+            : new AttributeReader(Payload.Slice(attrStart), PayloadOffset + attrStart, throwOnError);
+        return true;
     }
 }

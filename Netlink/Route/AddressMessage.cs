@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Purelb.Netlink.Codec;
@@ -85,17 +86,42 @@ public static class AddressMessage
     /// <summary>Decodes RTM_NEWADDR / RTM_DELADDR; anything malformed throws <see cref="NetlinkDecodeException"/>.</summary>
     public static AddressInfo Decode(in NetlinkMessage message)
     {
+        DecodeError error = default;
+        return DecodeCore(message, ref error, throwOnError: true)!;
+    }
+
+    /// <summary>Non-throwing form of <see cref="Decode"/>.</summary>
+    public static bool TryDecode(in NetlinkMessage message, [NotNullWhen(true)] out AddressInfo? address, out DecodeError error)
+    {
+        error = default;
+        address = DecodeCore(message, ref error, throwOnError: false);
+        return address is not null;
+    }
+
+    private static AddressInfo? DecodeCore(in NetlinkMessage message, ref DecodeError error, bool throwOnError)
+    {
         if (message.Type is not (RTM_NEWADDR or RTM_DELADDR))
-            throw new NetlinkDecodeException($"expected an address message, got type {message.Type}", message.Offset);
-        var header = message.ReadFamilyHeader<IfAddrMsg>(out var attrs);
+        {
+            DecodeError.Fail(ref error, "expected an address message", message.Offset, throwOnError);
+            return null;
+        }
+        if (!message.TryReadFamilyHeader<IfAddrMsg>(out var header, out var attrs, ref error, throwOnError)) return null;
         int addressLength = header.ifa_family switch
         {
             SocketConstants.AF_INET => 4,
             SocketConstants.AF_INET6 => 16,
-            _ => throw new NetlinkDecodeException($"address family {header.ifa_family} is neither AF_INET nor AF_INET6", message.PayloadOffset),
+            _ => 0,
         };
+        if (addressLength == 0)
+        {
+            DecodeError.Fail(ref error, "address family is neither AF_INET nor AF_INET6", message.PayloadOffset, throwOnError);
+            return null;
+        }
         if (header.ifa_prefixlen > addressLength * 8)
-            throw new NetlinkDecodeException($"prefix length {header.ifa_prefixlen} too long for the family", message.PayloadOffset + 1);
+        {
+            DecodeError.Fail(ref error, "prefix length too long for the address family", message.PayloadOffset + 1, throwOnError);
+            return null;
+        }
         IPAddress? local = null, peer = null, broadcast = null;
         string? label = null;
         uint flags = header.ifa_flags;
@@ -116,16 +142,26 @@ public static class AddressMessage
                     break;
             }
         }
-        var address = local ?? peer ?? throw new NetlinkDecodeException("address message without IFA_LOCAL or IFA_ADDRESS", message.PayloadOffset);
+        if (attrs.Error.IsError)
+        {
+            error = attrs.Error;
+            return null;
+        }
+        var address = local ?? peer;
+        if (address is null)
+        {
+            DecodeError.Fail(ref error, "address message without IFA_LOCAL or IFA_ADDRESS", message.PayloadOffset, throwOnError);
+            return null;
+        }
         return new AddressInfo((int)header.ifa_index, address, header.ifa_prefixlen, header.ifa_scope, (AddressFlags)flags,
             label, broadcast, valid, preferred);
     }
 
-    private static IPAddress ReadAddress(ref AttributeReader attrs, int expectedLength)
+    private static IPAddress? ReadAddress(ref AttributeReader attrs, int expectedLength)
     {
-        if (attrs.Value.Length != expectedLength)
-            throw new NetlinkDecodeException($"address attribute {attrs.Type} has {attrs.Value.Length} bytes, expected {expectedLength}", attrs.ValueOffset);
-        return new IPAddress(attrs.Value);
+        if (attrs.Value.Length == expectedLength) return new IPAddress(attrs.Value);
+        attrs.Fail("address attribute has the wrong length for its family", attrs.ValueOffset);
+        return null;
     }
 
     internal static byte ToKernelFamily(AddressFamily family) => family switch

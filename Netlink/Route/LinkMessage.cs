@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Purelb.Netlink.Codec;
 using Purelb.Netlink.Interop;
@@ -86,9 +87,26 @@ public static class LinkMessage
     /// <summary>Decodes RTM_NEWLINK / RTM_DELLINK; anything malformed throws <see cref="NetlinkDecodeException"/>.</summary>
     public static LinkInfo Decode(in NetlinkMessage message)
     {
+        DecodeError error = default;
+        return DecodeCore(message, ref error, throwOnError: true)!;
+    }
+
+    /// <summary>Non-throwing form of <see cref="Decode"/>: null link and the error instead of an exception.</summary>
+    public static bool TryDecode(in NetlinkMessage message, [NotNullWhen(true)] out LinkInfo? link, out DecodeError error)
+    {
+        error = default;
+        link = DecodeCore(message, ref error, throwOnError: false);
+        return link is not null;
+    }
+
+    private static LinkInfo? DecodeCore(in NetlinkMessage message, ref DecodeError error, bool throwOnError)
+    {
         if (message.Type is not (RTM_NEWLINK or RTM_DELLINK))
-            throw new NetlinkDecodeException($"expected a link message, got type {message.Type}", message.Offset);
-        var header = message.ReadFamilyHeader<IfInfoMsg>(out var attrs);
+        {
+            DecodeError.Fail(ref error, "expected a link message", message.Offset, throwOnError);
+            return null;
+        }
+        if (!message.TryReadFamilyHeader<IfInfoMsg>(out var header, out var attrs, ref error, throwOnError)) return null;
         string? name = null;
         string? kind = null;
         byte[] mac = [];
@@ -107,15 +125,26 @@ public static class LinkMessage
                     var info = attrs.GetNested();
                     while (info.MoveNext())
                         if (info.Type == IFLA_INFO_KIND) kind = info.GetString();
+                    attrs.Absorb(info);
                     break;
                 case IFLA_PROP_LIST:
                     var props = attrs.GetNested();
                     while (props.MoveNext())
                         if (props.Type == IFLA_ALT_IFNAME) (altNames ??= []).Add(props.GetString());
+                    attrs.Absorb(props);
                     break;
             }
         }
-        if (name is null) throw new NetlinkDecodeException("link message without IFLA_IFNAME", message.PayloadOffset);
+        if (attrs.Error.IsError)
+        {
+            error = attrs.Error;
+            return null;
+        }
+        if (name is null)
+        {
+            DecodeError.Fail(ref error, "link message without IFLA_IFNAME", message.PayloadOffset, throwOnError);
+            return null;
+        }
         return new LinkInfo(header.ifi_index, name, header.ifi_flags, header.ifi_type, mac, mtu, kind, master,
             (IReadOnlyList<string>?)altNames ?? []);
     }

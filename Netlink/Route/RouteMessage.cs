@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -22,9 +23,26 @@ public static class RouteMessage
     /// <summary>Decodes RTM_NEWROUTE / RTM_DELROUTE; anything malformed throws <see cref="NetlinkDecodeException"/>.</summary>
     public static RouteInfo Decode(in NetlinkMessage message)
     {
+        DecodeError error = default;
+        return DecodeCore(message, ref error, throwOnError: true)!;
+    }
+
+    /// <summary>Non-throwing form of <see cref="Decode"/>.</summary>
+    public static bool TryDecode(in NetlinkMessage message, [NotNullWhen(true)] out RouteInfo? route, out DecodeError error)
+    {
+        error = default;
+        route = DecodeCore(message, ref error, throwOnError: false);
+        return route is not null;
+    }
+
+    private static RouteInfo? DecodeCore(in NetlinkMessage message, ref DecodeError error, bool throwOnError)
+    {
         if (message.Type is not (RTM_NEWROUTE or RTM_DELROUTE))
-            throw new NetlinkDecodeException($"expected a route message, got type {message.Type}", message.Offset);
-        var header = message.ReadFamilyHeader<RtMsg>(out var attrs);
+        {
+            DecodeError.Fail(ref error, "expected a route message", message.Offset, throwOnError);
+            return null;
+        }
+        if (!message.TryReadFamilyHeader<RtMsg>(out var header, out var attrs, ref error, throwOnError)) return null;
         var family = header.rtm_family switch
         {
             SocketConstants.AF_INET => AddressFamily.InterNetwork,
@@ -44,8 +62,13 @@ public static class RouteMessage
                 case RTA_GATEWAY: gateway = ReadAddress(ref attrs, addressLength); break;
                 case RTA_OIF: oif = attrs.GetS32(); break;
                 case RTA_PRIORITY: priority = attrs.GetU32(); break;
-                case RTA_MULTIPATH: multipath = DecodeMultipath(attrs.Value, attrs.ValueOffset, addressLength); break;
+                case RTA_MULTIPATH: multipath = DecodeMultipath(ref attrs, addressLength); break;
             }
+        }
+        if (attrs.Error.IsError)
+        {
+            error = attrs.Error;
+            return null;
         }
         IReadOnlyList<NextHop> hops = multipath is { Count: > 0 }
             ? multipath
@@ -55,32 +78,42 @@ public static class RouteMessage
 
     /// <summary>
     /// RTA_MULTIPATH is a run of rtnexthop structs (len u16, flags u8, hops u8, ifindex s32), each followed by
-    /// its own attributes (RTA_GATEWAY...) within rtnh_len.
+    /// its own attributes (RTA_GATEWAY...) within rtnh_len. Errors are recorded in <paramref name="owner"/>.
     /// </summary>
-    private static List<NextHop> DecodeMultipath(ReadOnlySpan<byte> data, int baseOffset, int addressLength)
+    private static List<NextHop>? DecodeMultipath(ref AttributeReader owner, int addressLength)
     {
+        var data = owner.Value;
+        int baseOffset = owner.ValueOffset;
         var hops = new List<NextHop>();
         int at = 0;
         while (at < data.Length)
         {
-            if (data.Length - at < RtNexthopSize) throw new NetlinkDecodeException("rtnexthop truncated", baseOffset + at);
+            if (data.Length - at < RtNexthopSize) return Failed(ref owner, "rtnexthop truncated", baseOffset + at);
             var nh = MemoryMarshal.Read<RtNexthop>(data.Slice(at));
-            if (nh.rtnh_len < RtNexthopSize) throw new NetlinkDecodeException("rtnh_len below rtnexthop size", baseOffset + at);
-            if (nh.rtnh_len > data.Length - at) throw new NetlinkDecodeException("rtnh_len past end of RTA_MULTIPATH", baseOffset + at);
+            if (nh.rtnh_len < RtNexthopSize) return Failed(ref owner, "rtnh_len below rtnexthop size", baseOffset + at);
+            if (nh.rtnh_len > data.Length - at) return Failed(ref owner, "rtnh_len past end of RTA_MULTIPATH", baseOffset + at);
             IPAddress? gateway = null;
-            var attrs = new AttributeReader(data.Slice(at + RtNexthopSize, nh.rtnh_len - RtNexthopSize), baseOffset + at + RtNexthopSize);
+            var attrs = new AttributeReader(data.Slice(at + RtNexthopSize, nh.rtnh_len - RtNexthopSize),
+                baseOffset + at + RtNexthopSize, owner.ThrowsOnError);
             while (attrs.MoveNext())
                 if (attrs.Type == RTA_GATEWAY) gateway = ReadAddress(ref attrs, addressLength);
+            if (!owner.Absorb(attrs)) return null;
             hops.Add(new NextHop(nh.rtnh_ifindex, gateway, (byte)(nh.rtnh_hops + 1)));
             at += NetlinkConstants.Align(nh.rtnh_len);
         }
         return hops;
     }
 
-    private static IPAddress ReadAddress(ref AttributeReader attrs, int expectedLength)
+    private static List<NextHop>? Failed(ref AttributeReader owner, string reason, int offset)
     {
-        if (expectedLength == 0 || attrs.Value.Length != expectedLength)
-            throw new NetlinkDecodeException($"route address attribute {attrs.Type} has {attrs.Value.Length} bytes, expected {expectedLength}", attrs.ValueOffset);
-        return new IPAddress(attrs.Value);
+        owner.Fail(reason, offset);
+        return null;
+    }
+
+    private static IPAddress? ReadAddress(ref AttributeReader attrs, int expectedLength)
+    {
+        if (expectedLength != 0 && attrs.Value.Length == expectedLength) return new IPAddress(attrs.Value);
+        attrs.Fail("route address attribute has the wrong length for its family", attrs.ValueOffset);
+        return null;
     }
 }

@@ -90,7 +90,9 @@ public static class Kubeconfig
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, $$"""
+        // Written whole then renamed, so a process polling for the file never reads half of it.
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, $$"""
             apiVersion: v1
             kind: Config
             clusters:
@@ -110,5 +112,6 @@ public static class Kubeconfig
             preferences: {}
 
             """);
+        File.Move(tmp, path, overwrite: true);
     }
 }

@@ -57,6 +57,7 @@ public sealed class WatchStreamer(ApiServer server)
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-cache, private";
         await ctx.Response.StartAsync(ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
         bool headersSent = false;
 
         async Task SendAsync(string evType, JsonObject obj)
