@@ -1,26 +1,63 @@
 using System.CommandLine;
+using Purelb.Kube.Yaml;
+using Purelb.Modes.Debug;
 
 namespace Purelb.Modes;
 
 public static class DebugPoolsCommand
 {
+    public const int ExitProblems = 1;
+
     public static Command Build()
     {
         var command = new Command("pools", "Each ServiceGroup and pool: type, ranges, size, used, free; and which address each Service would get.");
-        command.Options.Add(CommonOptions.Kubeconfig());
-        command.Options.Add(CommonOptions.Namespace());
-        command.Options.Add(CommonOptions.Output());
-        command.Options.Add(new Option<string[]>("--file", "-f")
+        var kubeconfig = CommonOptions.Kubeconfig();
+        var installNamespace = CommonOptions.Namespace();
+        var output = CommonOptions.Output();
+        output.AcceptOnlyFromAmong(PoolsReportRenderer.Formats);
+        var files = new Option<string[]>("--file", "-f")
         {
             Description = "Read ServiceGroups from YAML/JSON files instead of a cluster.",
             AllowMultipleArgumentsPerToken = true,
-        });
-        command.Options.Add(new Option<string[]>("--services")
+        };
+        var services = new Option<string[]>("--services")
         {
             Description = "With --file: Services (YAML/JSON) to place into the pools.",
             AllowMultipleArgumentsPerToken = true,
+        };
+        command.Options.Add(kubeconfig);
+        command.Options.Add(installNamespace);
+        command.Options.Add(output);
+        command.Options.Add(files);
+        command.Options.Add(services);
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var groupFiles = parse.GetValue(files) ?? [];
+            var serviceFiles = parse.GetValue(services) ?? [];
+            if (groupFiles.Length == 0)
+            {
+                if (serviceFiles.Length > 0)
+                {
+                    stderr.WriteLine("purelb debug pools: --services needs --file with the ServiceGroups.");
+                    return ExitProblems;
+                }
+                // Reading a live cluster comes with the allocator.
+                return NotImplemented.Report("purelb debug pools against a cluster (use --file)");
+            }
+            return Run(groupFiles, serviceFiles, parse.GetValue(installNamespace) ?? "", parse.GetValue(output) ?? "table", stdout, stderr);
         });
-        command.SetAction(_ => NotImplemented.Report("purelb debug pools"));
         return command;
+    }
+
+    /// <summary>The offline report; 0 when every object is valid, <see cref="ExitProblems"/> otherwise.</summary>
+    public static int Run(IReadOnlyList<string> groupFiles, IReadOnlyList<string> serviceFiles, string installNamespace,
+        string format, TextWriter output, TextWriter error)
+    {
+        var manifests = ManifestReader.ReadFiles(groupFiles.Concat(serviceFiles).Distinct());
+        var report = PoolsReportBuilder.Build(manifests, installNamespace);
+        PoolsReportRenderer.Write(report, format, output, error);
+        return report.HasProblems ? ExitProblems : 0;
     }
 }

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Purelb.Kube.Yaml;
+
+namespace Purelb.Modes.Debug;
+
+/// <summary>Prints a <see cref="PoolsReport"/> as tables, JSON or YAML; problems and warnings go to the error stream.</summary>
+public static class PoolsReportRenderer
+{
+    public static readonly string[] Formats = ["table", "json", "yaml"];
+
+    public static void Write(PoolsReport report, string format, TextWriter output, TextWriter error)
+    {
+        switch (format)
+        {
+            case "json":
+                output.WriteLine(JsonSerializer.Serialize(report, DebugJsonContext.Default.PoolsReport));
+                break;
+            case "yaml":
+                output.Write(YamlWriter.Write(JsonSerializer.SerializeToNode(report, DebugJsonContext.Default.PoolsReport)));
+                break;
+            default:
+                WriteTables(report, output);
+                break;
+        }
+        foreach (var warning in report.Warnings)
+        {
+            error.WriteLine($"warning: {warning}");
+        }
+        foreach (var problem in report.Problems)
+        {
+            error.WriteLine($"error: {problem}");
+        }
+        if (report.HasProblems)
+        {
+            error.WriteLine($"{report.Problems.Count} problem(s) found.");
+        }
+    }
+
+    private static void WriteTables(PoolsReport report, TextWriter output)
+    {
+        var groups = new TextTable("SERVICEGROUP", "NAMESPACE", "TYPE", "IPAM", "FAMILY", "SIZE", "USED", "FREE", "SERVES", "OPTIONS");
+        foreach (var group in report.Groups)
+        {
+            var serves = group.Namespaces.Count == 0 ? "*" : string.Join(",", group.Namespaces);
+            var options = Options(group);
+            var families = new List<(string Family, FamilyUsage Usage)>();
+            if (group.IPv4 is { } v4)
+            {
+                families.Add(("IPv4", v4));
+            }
+            if (group.IPv6 is { } v6)
+            {
+                families.Add(("IPv6", v6));
+            }
+            if (families.Count == 0)
+            {
+                groups.Add(group.Name, group.Namespace, group.Type, group.Ipam, "-", "-", "-", "-", serves, options);
+            }
+            foreach (var (family, usage) in families)
+            {
+                groups.Add(group.Name, group.Namespace, group.Type, group.Ipam, family,
+                    usage.Size.ToString(), usage.Used.ToString(), usage.Free.ToString(), serves, options);
+            }
+        }
+        groups.WriteTo(output);
+
+        var ranges = new TextTable("SERVICEGROUP", "FAMILY", "RANGE", "FIRST", "LAST", "SUBNET", "AGGREGATION", "SIZE", "USED", "FREE");
+        foreach (var group in report.Groups)
+        {
+            foreach (var range in group.Ranges)
+            {
+                ranges.Add(group.Name, range.Family, range.Range, range.First, range.Last, range.Subnet, range.Aggregation,
+                    range.Size.ToString(), range.Used.ToString(), range.Free.ToString());
+            }
+        }
+        if (ranges.RowCount > 0)
+        {
+            output.WriteLine();
+            ranges.WriteTo(output);
+        }
+
+        if (report.Services.Count > 0)
+        {
+            var services = new TextTable("SERVICE", "STATUS", "SERVICEGROUP", "ADDRESSES", "WHY");
+            foreach (var service in report.Services)
+            {
+                var why = service.Reason ?? service.Provenance ?? "";
+                if (service.Warnings.Count > 0)
+                {
+                    why = string.Join("; ", [why, .. service.Warnings]).TrimStart(';', ' ');
+                }
+                services.Add($"{service.Namespace}/{service.Name}", service.Status, service.Group ?? "-",
+                    service.Addresses.Count == 0 ? "-" : string.Join(",", service.Addresses), why);
+            }
+            output.WriteLine();
+            services.WriteTo(output);
+        }
+        foreach (var note in report.Notes)
+        {
+            output.WriteLine();
+            output.WriteLine($"Note: {note}");
+        }
+    }
+
+    private static string Options(GroupReport group)
+    {
+        var options = new List<string>();
+        if (group.EnforceNamespaces)
+        {
+            options.Add("enforceNamespaces");
+        }
+        if (group.NamespaceDefault)
+        {
+            options.Add("namespaceDefault");
+        }
+        if (group.MultiPool)
+        {
+            options.Add("multiPool");
+        }
+        if (group.BalancePools)
+        {
+            options.Add("balancePools");
+        }
+        if (group.SkipIPv6Dad)
+        {
+            options.Add("skipIPv6DAD");
+        }
+        return options.Count == 0 ? "-" : string.Join(",", options);
+    }
+}
