@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Purelb.Modes.Allocator;
 
 namespace Purelb.Modes;
 
@@ -6,14 +7,36 @@ public static class AllocatorCommand
 {
     public static Command Build()
     {
+        var kubeconfig = CommonOptions.Kubeconfig();
+        var ns = CommonOptions.Namespace();
+        var logLevel = CommonOptions.LogLevel();
+        var logFormat = CommonOptions.LogFormat();
+        var metrics = CommonOptions.MetricsAddress(":7472");
+        var unclassed = new Option<bool>("--handle-unclassed")
+        {
+            Description = "Also allocate for Services without spec.loadBalancerClass (env DEFAULT_ANNOUNCER=PureLB or PURELB_HANDLE_UNCLASSED).",
+            DefaultValueFactory = _ => HandleUnclassedDefault(),
+        };
         var command = new Command("allocator",
             "Run the allocator (one replica): assign addresses from ServiceGroups to LoadBalancer Services.");
-        command.Options.Add(CommonOptions.Kubeconfig());
-        command.Options.Add(CommonOptions.Namespace());
-        command.Options.Add(CommonOptions.LogLevel());
-        command.Options.Add(CommonOptions.LogFormat());
-        command.Options.Add(CommonOptions.MetricsAddress(":7472"));
-        command.SetAction(_ => NotImplemented.Report("purelb allocator"));
+        foreach (var option in new Option[] { kubeconfig, ns, logLevel, logFormat, metrics, unclassed })
+            command.Options.Add(option);
+        command.SetAction((result, ct) => AllocatorHost.RunAsync(new AllocatorHostOptions(
+            result.GetValue(kubeconfig),
+            NamespaceResolver.Resolve(result.GetValue(ns)),
+            result.GetValue(logLevel)!,
+            result.GetValue(logFormat)!,
+            result.GetValue(metrics)!,
+            result.GetValue(unclassed)), ct));
         return command;
+    }
+
+    /// <summary>On unless switched off: an operator installing a load balancer expects it to serve plain LoadBalancer Services.</summary>
+    private static bool HandleUnclassedDefault()
+    {
+        var ours = Environment.GetEnvironmentVariable("PURELB_HANDLE_UNCLASSED");
+        if (ours is not null) return ours is "true" or "1";
+        var upstream = Environment.GetEnvironmentVariable("DEFAULT_ANNOUNCER");
+        return upstream is null || upstream == "PureLB";
     }
 }

@@ -37,3 +37,10 @@ public static class KubeObjects
             ? a is null && b is null
             : JsonSerializer.SerializeToUtf8Bytes(a, type).AsSpan().SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(b, type));
 }
+
+public static class MetadataExtensions
+{
+    /// <summary>The annotation's value, or null when absent.</summary>
+    public static string? Annotation(this V1ObjectMeta? meta, string key) =>
+        meta?.Annotations is { } a && a.TryGetValue(key, out var v) ? v : null;
+}

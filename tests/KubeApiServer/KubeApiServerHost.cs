@@ -83,7 +83,8 @@ public sealed class KubeApiServerHost : IAsyncDisposable
     }
 }
 
-/// <summary>A kubeconfig pointing at the server over plain HTTP, no credentials.</summary>
+/// <summary>A kubeconfig pointing at the server over plain HTTP. The server checks no credentials, but carries a
+/// token anyway: client libraries (KubernetesClient among them) refuse a user entry with none.</summary>
 public static class Kubeconfig
 {
     public static void Write(string path, string baseUrl)
@@ -101,7 +102,8 @@ public static class Kubeconfig
                 server: {{baseUrl}}
             users:
             - name: purelb-test
-              user: {}
+              user:
+                token: purelb-test
             contexts:
             - name: purelb-test
               context:

@@ -65,7 +65,7 @@ public class NetboxFaultTests : NetboxTestBed
         Assert.Single(Netbox.Store.Addresses);
         Assert.Single(Netbox.Requests, r => r.Method == "POST");
 
-        await source.ReleaseAsync(new Ipam.External.ExternalOwner("web/frontend"), null, None);
+        await source.ReleaseAsync(new Purelb.Ipam.External.ExternalOwner("web/frontend"), null, None);
         Assert.Empty(Netbox.Store.Addresses);
     }
 

@@ -1,0 +1,152 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Purelb.Ipam;
+
+namespace Purelb.Kube.Allocation;
+
+public sealed partial class AllocatorController
+{
+    private async Task SyncServiceAsync(string key, CancellationToken ct)
+    {
+        if (AllocatorSettings.IgnoredKeys.Contains(key)) return;
+        var svc = _services.Cache.Get(key);
+        if (svc is null)
+        {
+            ReleaseDeleted(key);
+            return;
+        }
+        if (!_settings.IsOurClass(svc.Spec.LoadBalancerClass))
+        {
+            // Another controller's Service: drop anything we held (the class was changed) and leave the object alone.
+            if (_ledger.Release(key).Released.Count > 0) EnqueueAllServices();
+            return;
+        }
+        if (svc.Spec.Type != "LoadBalancer")
+        {
+            await ReleaseNotLoadBalancerAsync(svc, key, ct).ConfigureAwait(false);
+            return;
+        }
+        if (svc.Spec.ClusterIP == "None") return; // headless: nothing to balance
+
+        var reference = EventRecorder.ReferenceTo(svc);
+        if (_ledger.AllocationOf(key) is null && ServiceGroupTranslator.ToExistingAllocation(svc) is { } existing &&
+            svc.Metadata.Annotation(Annotations.AllocatedBy) == Annotations.AllocatedByValue)
+        {
+            var adopted = _ledger.Assign(existing);
+            if (!adopted.Succeeded)
+                _events.Record(reference, EventTypes.Warning, "AddressConflict",
+                    $"cannot keep {string.Join(",", existing.Addresses)}: {adopted.Message}; allocating another");
+        }
+
+        var request = ServiceGroupTranslator.ToAllocationRequest(svc, ActiveSubnets.From(_leases.Cache.List(), _time.GetUtcNow()));
+        var result = _ledger.Allocate(request);
+        if (!result.Succeeded)
+        {
+            var pool = request.RequestedGroup ?? "<none>";
+            _metrics.Rejected.Inc(pool, RejectReason(result.Error));
+            _events.Record(reference, EventTypes.Warning, "AllocationFailed", $"Failed to allocate IP for \"{key}\": {result.Message}");
+            _log.LogInformation("{Service}: allocation failed: {Error}", key, result.Message);
+            // Every local failure is permanent until something changes; that change (a Service edit, a
+            // ServiceGroup edit, a release) re-queues the Service. Nothing is retried in a loop.
+            return;
+        }
+        foreach (var warning in result.Warnings) RecordWarning(reference, warning);
+        if (result.Added.Count > 0)
+        {
+            if (request.PinnedAddresses is not null && svc.Metadata.Annotations?.ContainsKey(Annotations.Addresses) != true)
+                _events.Record(reference, EventTypes.Normal, "DeprecationWarning",
+                    "spec.loadBalancerIP is deprecated; use the purelb.io/addresses annotation");
+            _events.Record(reference, EventTypes.Normal, "AddressAssigned",
+                $"Assigned {string.Join(", ", result.Added)} from pool {result.AllocatedFrom}");
+            _log.LogInformation("{Service}: assigned {Addresses} from {Pool}", key, string.Join(", ", result.Added), result.AllocatedFrom);
+            if (result.Group?.MultiPool == true) _metrics.MultiPoolAllocations.Inc(result.AllocatedFrom);
+        }
+        if (result.Released.Count > 0)
+            _events.Record(reference, EventTypes.Normal, "AddressReleased", $"Released {string.Join(", ", result.Released)}");
+
+        await WriteBackAsync(svc, result, ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteBackAsync(V1Service svc, AllocationResult result, CancellationToken ct)
+    {
+        var annotations = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [Annotations.AllocatedBy] = Annotations.AllocatedByValue,
+            [Annotations.AllocatedFrom] = result.AllocatedFrom,
+            [Annotations.PoolType] = result.PoolType,
+            [Annotations.SkipIpv6Dad] = result.SkipIPv6Dad ? Annotations.TrueValue : null,
+        };
+        if (svc.Metadata.Annotation(Annotations.ReEvaluate) == Annotations.TrueValue) annotations[Annotations.ReEvaluate] = null;
+        var basis = svc;
+        if (annotations.Any(a => svc.Metadata.Annotation(a.Key) != a.Value))
+            basis = await _writer.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
+        var ingress = result.Addresses.Select(a => new V1LoadBalancerIngress { Ip = a.ToString(), IpMode = "VIP" }).ToList();
+        await _writer.WriteStatusAsync(basis, new V1ServiceStatus
+        {
+            LoadBalancer = new V1LoadBalancerStatus { Ingress = ingress },
+            Conditions = basis.Status?.Conditions,
+        }, ct).ConfigureAwait(false);
+    }
+
+    private void ReleaseDeleted(string key)
+    {
+        var released = _ledger.Release(key);
+        if (released.Released.Count == 0) return;
+        _log.LogInformation("{Service}: deleted; released {Addresses}", key, string.Join(", ", released.Released));
+        // A freed address may be what a pending Service is waiting for.
+        EnqueueAllServices();
+    }
+
+    /// <summary>Type changed away from LoadBalancer (allocator.md §4.10): release, clear ingress, drop our annotations.</summary>
+    private async Task ReleaseNotLoadBalancerAsync(V1Service svc, string key, CancellationToken ct)
+    {
+        var released = _ledger.Release(key);
+        var annotations = svc.Metadata.Annotations ?? new Dictionary<string, string>();
+        var ours = new[] { Annotations.AllocatedFrom, Annotations.AllocatedBy };
+        var hasIngress = svc.Status?.LoadBalancer?.Ingress is { Count: > 0 };
+        var wasOurs = annotations.ContainsKey(Annotations.AllocatedFrom) || released.Released.Count > 0;
+        if (!wasOurs) return;
+        if (hasIngress)
+        {
+            _events.Record(EventRecorder.ReferenceTo(svc), EventTypes.Normal, "AddressReleased",
+                $"Service is Type {svc.Spec.Type}, not LoadBalancer");
+            await _writer.WriteStatusAsync(svc, new V1ServiceStatus
+            {
+                LoadBalancer = new V1LoadBalancerStatus(),
+                Conditions = svc.Status?.Conditions,
+            }, ct).ConfigureAwait(false);
+        }
+        if (ours.Any(annotations.ContainsKey))
+            await _writer.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name,
+                ours.ToDictionary(k => k, _ => (string?)null), ct).ConfigureAwait(false);
+        if (released.Released.Count > 0) EnqueueAllServices();
+        _log.LogInformation("{Service}: type {Type}; released {Addresses}", key, svc.Spec.Type, string.Join(", ", released.Released));
+    }
+
+    private void RecordWarning(V1ObjectReference reference, AllocationWarning warning)
+    {
+        var (type, reason) = warning.Kind switch
+        {
+            AllocationWarningKind.AmbiguousDefaultFallback => (EventTypes.Warning, "ConfigurationWarning"),
+            AllocationWarningKind.GroupIgnoredForPinnedAddresses => (EventTypes.Normal, "ConfigurationWarning"),
+            AllocationWarningKind.MultiPoolPartial => (EventTypes.Warning, "MultiPoolPartial"),
+            AllocationWarningKind.RegistrationNotUpdated => (EventTypes.Warning, "SharingConflict"),
+            _ => (EventTypes.Normal, warning.Kind.ToString()),
+        };
+        _events.Record(reference, type, reason, warning.Message);
+    }
+
+    /// <summary>The metric reason labels of allocator.md §6.</summary>
+    private static string RejectReason(AllocationError error) => error switch
+    {
+        AllocationError.PoolExhausted => "exhausted",
+        AllocationError.PortConflict => "port_conflict",
+        AllocationError.SharingConflict => "sharing_key_conflict",
+        AllocationError.NamespaceNotAllowed => "namespace_denied",
+        AllocationError.AmbiguousNamespaceDefault => "ambiguous_namespace_default",
+        AllocationError.NoPoolForFamily => "no_usable_pool",
+        AllocationError.NoGroup => "unknown_pool",
+        AllocationError.NoActiveRanges => "multipool_refused",
+        _ => "other",
+    };
+}
