@@ -78,6 +78,25 @@ public sealed class Elector : IDisposable
         }
     }
 
+    /// <summary>
+    /// For <c>/healthz</c> and <c>/readyz</c>. Ready = may announce. Not live = the elector still believes it is
+    /// healthy although its deadline passed more than <see cref="ElectionTiming.WithdrawAllowance"/> ago: the
+    /// fencing timer did not run (a starved or stuck process), so the pod should be restarted.
+    /// </summary>
+    public ElectorHealth Health()
+    {
+        lock (_lock)
+        {
+            var now = MonotonicClock.Now(_time);
+            bool ready = _state == ElectorState.Healthy && now < _fenceAt;
+            bool stuck = _state == ElectorState.Healthy && now >= _fenceAt + _timing.WithdrawAllowance;
+            string reason = stuck
+                ? $"fencing deadline passed {now - _fenceAt} ago without fencing"
+                : ready ? "lease confirmed" : $"{_state}: {_lastError ?? "no confirmed renewal"}";
+            return new ElectorHealth(!stuck, ready, _state, reason);
+        }
+    }
+
     /// <summary>Monotonic start time of the last confirmed renewal (see <see cref="MonotonicClock"/>), for tests and diagnostics.</summary>
     internal TimeSpan LastConfirmedRenewStart { get { lock (_lock) return _lastConfirmedStart; } }
 
@@ -484,6 +503,10 @@ public enum LeaseDeletion
     Failed,
     NotAttempted,
 }
+
+/// <param name="Live">False only when fencing failed to run on time (restart the process).</param>
+/// <param name="Ready">The node may announce.</param>
+public sealed record ElectorHealth(bool Live, bool Ready, ElectorState State, string Reason);
 
 /// <param name="Withdrawn">The withdraw callback completed without throwing.</param>
 /// <param name="Deletion">What happened to the lease.</param>

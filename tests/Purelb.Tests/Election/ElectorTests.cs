@@ -69,6 +69,25 @@ public class ElectorTests
     }
 
     [Fact]
+    public void Health_reports_readiness_and_a_fence_that_did_not_run()
+    {
+        using var rig = new Rig();
+        Assert.Equal((true, false, ElectorState.Starting), Tuple(rig.Elector.Health()));
+        rig.Renew();
+        rig.Clock.Advance(Timing.JoinHoldOff);
+        Assert.Equal((true, true, ElectorState.Healthy), Tuple(rig.Elector.Health()));
+        rig.Store.FailWith = LeaseStoreError.Unavailable;
+        rig.Renew();
+        var h = rig.Elector.Health();
+        Assert.True(h.Ready);
+        rig.Clock.Advance(Timing.FenceAfter);
+        Assert.Equal((true, false, ElectorState.Fenced), Tuple(rig.Elector.Health()));
+        Assert.Contains("Fenced", rig.Elector.Health().Reason);
+    }
+
+    private static (bool, bool, ElectorState) Tuple(ElectorHealth h) => (h.Live, h.Ready, h.State);
+
+    [Fact]
     public void Renewals_update_with_the_cached_version_and_pick_up_new_subnets()
     {
         using var rig = new Rig();
