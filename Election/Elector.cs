@@ -361,6 +361,15 @@ public sealed class Elector : IDisposable
     }
 
     /// <summary>
+    /// Ask the renew loop for an attempt now (e.g. the advertised subnets changed, so peers should learn it
+    /// without waiting for the next period).
+    /// </summary>
+    public void RenewSoon()
+    {
+        lock (_lock) _wake.TrySetResult();
+    }
+
+    /// <summary>
     /// Renews every <see cref="ElectionTiming.RenewPeriod"/> (measured between attempt starts), retries every
     /// <see cref="ElectionTiming.RetryPeriod"/> after a failure, until cancelled (returns quietly) or shut down.
     /// </summary>

@@ -350,6 +350,22 @@ public class ElectorTests
         await run; // cancellation ends the loop quietly
     }
 
+    [Fact]
+    public async Task Renew_soon_writes_new_subnets_without_waiting_for_the_period()
+    {
+        using var rig = new Rig();
+        using var cts = new CancellationTokenSource();
+        var run = rig.Elector.RunAsync(cts.Token);
+        await Step(rig, S(0.5));
+        rig.Subnets = "10.0.0.0/24";
+        rig.Elector.RenewSoon();
+        await Step(rig, TimeSpan.Zero);
+        await WaitUntil(() => rig.Lease.Annotation(LeaseContract.SubnetsAnnotation) == "10.0.0.0/24");
+        Assert.Equal(S(0.5), rig.Clock.Local);
+        cts.Cancel();
+        await run;
+    }
+
     private static async Task Step(Rig rig, TimeSpan delta)
     {
         using (new NoSyncContext()) rig.Clock.Advance(delta);
