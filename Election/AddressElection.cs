@@ -33,15 +33,22 @@ public sealed class AddressElection(string nodeName, Func<MembershipSnapshot> me
     /// <paramref name="preferred"/> (nodes with ready or serving endpoints, for Services opted into
     /// <c>purelb.io/node-affinity: service-endpoints</c>) intersects the candidates, only among those.
     /// </summary>
-    public ElectionDecision Decide(IPAddress address, IReadOnlyCollection<string>? preferred = null) =>
-        Decide(ElectionKey.Format(address), membership().CandidatesFor(address), preferred);
+    public ElectionDecision Decide(IPAddress address, IReadOnlyCollection<string>? preferred = null)
+    {
+        var view = membership();
+        return Decide(ElectionKey.Format(address), view, view.CandidatesFor(address), preferred);
+    }
 
     /// <summary>Legacy path for a key that is not an address: every live node is a candidate, no affinity.</summary>
-    public ElectionDecision DecideKey(string key) => Decide(key, membership().LiveNodes, null);
-
-    private ElectionDecision Decide(string key, IReadOnlyList<string> candidates, IReadOnlyCollection<string>? preferred)
+    public ElectionDecision DecideKey(string key)
     {
-        if (!mayAnnounce() || !membership().IsSynced)
+        var view = membership();
+        return Decide(key, view, view.LiveNodes, null);
+    }
+
+    private ElectionDecision Decide(string key, MembershipSnapshot view, IReadOnlyList<string> candidates, IReadOnlyCollection<string>? preferred)
+    {
+        if (!mayAnnounce() || !view.IsSynced)
         {
             return new ElectionDecision(ElectionOutcome.NotReady, null, key, false);
         }

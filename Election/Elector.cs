@@ -29,6 +29,7 @@ public sealed class Elector : IDisposable
     private TimeSpan _lastConfirmedStart = TimeSpan.MinValue;
     private DateTimeOffset? _lastConfirmedRenewTime;
     private long _deletionEpoch;
+    private readonly List<PendingRenewal> _pending = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _renewals;
     private long _failures;
@@ -45,7 +46,7 @@ public sealed class Elector : IDisposable
         _store = store;
         _time = time;
         _timing = options.Timing;
-        _fenceTimer = time.CreateTimer(_ => OnFenceTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _fenceTimer = time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -74,6 +75,25 @@ public sealed class Elector : IDisposable
             {
                 return _state == ElectorState.Healthy ? _fenceAt - MonotonicClock.Now(_time) : null;
             }
+        }
+    }
+
+    /// <summary>
+    /// For <c>/healthz</c> and <c>/readyz</c>. Ready = may announce. Not live = the elector still believes it is
+    /// healthy although its deadline passed more than <see cref="ElectionTiming.WithdrawAllowance"/> ago: the
+    /// fencing timer did not run (a starved or stuck process), so the pod should be restarted.
+    /// </summary>
+    public ElectorHealth Health()
+    {
+        lock (_lock)
+        {
+            var now = MonotonicClock.Now(_time);
+            bool ready = _state == ElectorState.Healthy && now < _fenceAt;
+            bool stuck = _state == ElectorState.Healthy && now >= _fenceAt + _timing.WithdrawAllowance;
+            string reason = stuck
+                ? $"fencing deadline passed {now - _fenceAt} ago without fencing"
+                : ready ? "lease confirmed" : $"{_state}: {_lastError ?? "no confirmed renewal"}";
+            return new ElectorHealth(!stuck, ready, _state, reason);
         }
     }
 
@@ -231,7 +251,6 @@ public sealed class Elector : IDisposable
 
     private RenewOutcome Confirm(TimeSpan start, long epoch, RenewOutcome outcome, DateTimeOffset? written, string? error)
     {
-        bool changed = false;
         lock (_lock)
         {
             if (outcome == RenewOutcome.Failed)
@@ -243,54 +262,75 @@ public sealed class Elector : IDisposable
             }
             var now = MonotonicClock.Now(_time);
             var deadline = start + _timing.FenceAfter;
-            if (deadline <= now || epoch != _deletionEpoch)
+            // Peers may not have seen this write for up to Δ. While healthy, a renewal that lands at least Δ
+            // before the current deadline extends it seamlessly; otherwise (start-up, recovery, or a write
+            // acknowledged too close to the deadline) peers may have written us off, so wait Δ + W: by then
+            // they see us live again and have withdrawn whatever they took over.
+            bool seamless = _state == ElectorState.Healthy && now + _timing.WatchLagAllowance <= _fenceAt;
+            var effectiveAt = now + (seamless ? _timing.WatchLagAllowance : _timing.JoinHoldOff);
+            if (effectiveAt >= deadline || epoch != _deletionEpoch)
             {
                 // Acknowledged too late to prove anything, or it raced with a deletion we have seen since.
                 _failures++;
                 _consecutiveFailures++;
-                _lastError = deadline <= now ? "lease write acknowledged after the fencing deadline" : "lease deleted while renewing";
+                _lastError = epoch != _deletionEpoch ? "lease deleted while renewing" : "lease write acknowledged too close to its fencing deadline";
                 return RenewOutcome.TooLate;
             }
             _renewals++;
             _consecutiveFailures = 0;
             _lastError = null;
-            if (deadline > _fenceAt)
-            {
-                _fenceAt = deadline;
-                _lastConfirmedStart = start;
-                _lastConfirmedRenewTime = written;
-            }
-            if (_state is ElectorState.Starting or ElectorState.Fenced)
-            {
-                _state = ElectorState.Healthy;
-                changed = true;
-            }
-            if (_state == ElectorState.Healthy)
-            {
-                _fenceTimer.Change(_fenceAt - now, Timeout.InfiniteTimeSpan);
-            }
+            _pending.Add(new PendingRenewal(effectiveAt, deadline, start, written));
+            Arm_locked(now);
         }
-        if (changed) Notify();
         return outcome;
     }
 
-    private void OnFenceTimer()
+    private readonly record struct PendingRenewal(TimeSpan EffectiveAt, TimeSpan Deadline, TimeSpan Start, DateTimeOffset? RenewTime);
+
+    private void OnTimer()
     {
         bool changed = false;
         lock (_lock)
         {
-            if (_state != ElectorState.Healthy) return;
+            if (_state is ElectorState.Stopping or ElectorState.Stopped) return;
             var now = MonotonicClock.Now(_time);
-            if (now < _fenceAt)
+            // Renewals whose watch lag has passed take effect first: one effective exactly at the old
+            // deadline was seen by every peer before they could count from the previous renewal.
+            for (int i = _pending.Count - 1; i >= 0; i--)
             {
-                _fenceTimer.Change(_fenceAt - now, Timeout.InfiniteTimeSpan);
-                return;
+                var p = _pending[i];
+                if (p.EffectiveAt > now) continue;
+                _pending.RemoveAt(i);
+                if (p.Deadline <= now || p.Deadline <= _fenceAt) continue;
+                _fenceAt = p.Deadline;
+                _lastConfirmedStart = p.Start;
+                _lastConfirmedRenewTime = p.RenewTime;
             }
-            _state = ElectorState.Fenced;
-            _lastError ??= "no lease renewal confirmed before the fencing deadline";
-            changed = true;
+            if (_state == ElectorState.Healthy && now >= _fenceAt)
+            {
+                _state = ElectorState.Fenced;
+                _lastError ??= "no lease renewal confirmed before the fencing deadline";
+                changed = true;
+            }
+            else if (_state is ElectorState.Starting or ElectorState.Fenced && now < _fenceAt)
+            {
+                _state = ElectorState.Healthy;
+                changed = true;
+            }
+            Arm_locked(now);
         }
         if (changed) Notify();
+    }
+
+    /// <summary>Next instant anything can change: a pending renewal taking effect, or the deadline.</summary>
+    private void Arm_locked(TimeSpan now)
+    {
+        TimeSpan? next = _state == ElectorState.Healthy ? _fenceAt : null;
+        foreach (var p in _pending)
+        {
+            if (next is null || p.EffectiveAt < next) next = p.EffectiveAt;
+        }
+        _fenceTimer.Change(next is { } n ? (n > now ? n - now : TimeSpan.Zero) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -307,6 +347,7 @@ public sealed class Elector : IDisposable
             _deletionEpoch++;
             _stored = null;
             _fenceAt = now;
+            _pending.Clear();
             _fenceTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             if (_state == ElectorState.Healthy)
             {
@@ -317,6 +358,15 @@ public sealed class Elector : IDisposable
             _wake.TrySetResult();
         }
         if (changed) Notify();
+    }
+
+    /// <summary>
+    /// Ask the renew loop for an attempt now (e.g. the advertised subnets changed, so peers should learn it
+    /// without waiting for the next period).
+    /// </summary>
+    public void RenewSoon()
+    {
+        lock (_lock) _wake.TrySetResult();
     }
 
     /// <summary>
@@ -462,6 +512,10 @@ public enum LeaseDeletion
     Failed,
     NotAttempted,
 }
+
+/// <param name="Live">False only when fencing failed to run on time (restart the process).</param>
+/// <param name="Ready">The node may announce.</param>
+public sealed record ElectorHealth(bool Live, bool Ready, ElectorState State, string Reason);
 
 /// <param name="Withdrawn">The withdraw callback completed without throwing.</param>
 /// <param name="Deletion">What happened to the lease.</param>

@@ -17,6 +17,9 @@ public class ElectionTimingTests
         Assert.Equal(Ms(500), t.RetryPeriod);
         Assert.Equal(Ms(350), t.FencingMargin); // 2 × 1% × 5 s + 250 ms
         Assert.Equal(Ms(4650), t.FenceAfter);
+        Assert.Equal(Ms(500), t.WatchLagAllowance);
+        Assert.Equal(Ms(2000), t.RequestTimeout);
+        Assert.True(t.RenewPeriod + t.RequestTimeout + t.WatchLagAllowance <= t.FenceAfter);
         Assert.True(2 * t.RenewPeriod <= t.FenceAfter);
     }
 
@@ -29,6 +32,7 @@ public class ElectionTimingTests
     {
         var t = ElectionTiming.ForLeaseDuration(TimeSpan.FromSeconds(seconds));
         Assert.True(t.RenewPeriod > TimeSpan.Zero && 2 * t.RenewPeriod <= t.FenceAfter);
+        Assert.True(t.RenewPeriod + t.RequestTimeout + t.WatchLagAllowance <= t.FenceAfter);
         Assert.True(t.FenceAfter < t.LeaseDuration);
     }
 
@@ -53,5 +57,8 @@ public class ElectionTimingTests
         Assert.Throws<ArgumentException>(() => new ElectionTiming(Ms(5000), Ms(1000), Ms(100), withdrawAllowance: TimeSpan.Zero));
         Assert.Throws<ArgumentException>(() => new ElectionTiming(Ms(1000), Ms(100), Ms(100), withdrawAllowance: Ms(1000)));
         Assert.Throws<ArgumentException>(() => new ElectionTiming(Ms(5000), Ms(1000), Ms(100), requestTimeout: Ms(6000)));
+        // R + T + Δ must fit in F, or a renewal acknowledged in time could arrive after the previous one ran out.
+        Assert.Throws<ArgumentException>(() => new ElectionTiming(Ms(5000), Ms(2000), Ms(100), requestTimeout: Ms(2200)));
+        Assert.Throws<ArgumentException>(() => new ElectionTiming(Ms(5000), Ms(2000), Ms(100), watchLagAllowance: Ms(-1)));
     }
 }

@@ -6,7 +6,9 @@ namespace Purelb.Tests.Election;
 public class ElectorTests
 {
     private static TimeSpan S(double s) => TimeSpan.FromSeconds(s);
-    private static readonly ElectionTiming Timing = ElectionTiming.Default; // L 5 s, R 2 s, retry 0.5 s, fence after 4.65 s
+    // L 5 s, R 2 s, retry 0.5 s, request timeout 2 s, fence after F = 4.65 s, watch lag Δ 0.5 s, join hold-off Δ + W = 0.75 s.
+    private static readonly ElectionTiming Timing = ElectionTiming.Default;
+    private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
 
     private sealed class Rig : IDisposable
     {
@@ -48,18 +50,42 @@ public class ElectorTests
         Assert.False(rig.Elector.MayAnnounce);
 
         Assert.Equal(RenewOutcome.Created, rig.Renew());
+        // Peers may see the new lease only Δ later, and a peer that held our addresses needs W to let go.
+        Assert.Equal(ElectorState.Starting, rig.Elector.State);
+        rig.Clock.Advance(Timing.JoinHoldOff - Tick);
+        Assert.False(rig.Elector.MayAnnounce);
+        rig.Clock.Advance(Tick);
         var lease = rig.Lease;
         Assert.Equal("node1", lease.HolderIdentity);
         Assert.Equal(5, lease.LeaseDurationSeconds);
-        Assert.Equal(rig.Clock.GetUtcNow(), lease.RenewTime);
+        Assert.Equal(rig.Clock.GetUtcNow() - Timing.JoinHoldOff, lease.RenewTime);
         Assert.Equal("192.168.1.0/24", lease.Annotation(LeaseContract.SubnetsAnnotation));
         Assert.Equal("pod-1", lease.Annotation(LeaseContract.InstanceAnnotation));
         Assert.Equal("lbnodeagent", lease.Labels[LeaseContract.ComponentLabel]);
         Assert.Equal(new LeaseOwnerNode("node1", "node-uid-1"), lease.OwnerNode);
         Assert.Equal(ElectorState.Healthy, rig.Elector.State);
         Assert.True(rig.Elector.MayAnnounce);
-        Assert.Equal(Timing.FenceAfter, rig.Elector.TimeUntilFence);
+        Assert.Equal(Timing.FenceAfter - Timing.JoinHoldOff, rig.Elector.TimeUntilFence);
     }
+
+    [Fact]
+    public void Health_reports_readiness_and_a_fence_that_did_not_run()
+    {
+        using var rig = new Rig();
+        Assert.Equal((true, false, ElectorState.Starting), Tuple(rig.Elector.Health()));
+        rig.Renew();
+        rig.Clock.Advance(Timing.JoinHoldOff);
+        Assert.Equal((true, true, ElectorState.Healthy), Tuple(rig.Elector.Health()));
+        rig.Store.FailWith = LeaseStoreError.Unavailable;
+        rig.Renew();
+        var h = rig.Elector.Health();
+        Assert.True(h.Ready);
+        rig.Clock.Advance(Timing.FenceAfter);
+        Assert.Equal((true, false, ElectorState.Fenced), Tuple(rig.Elector.Health()));
+        Assert.Contains("Fenced", rig.Elector.Health().Reason);
+    }
+
+    private static (bool, bool, ElectorState) Tuple(ElectorHealth h) => (h.Live, h.Ready, h.State);
 
     [Fact]
     public void Renewals_update_with_the_cached_version_and_pick_up_new_subnets()
@@ -128,6 +154,8 @@ public class ElectorTests
         Assert.Equal((S(1), ElectorState.Fenced), rig.States[^1]);
 
         Assert.Equal(RenewOutcome.Created, rig.Renew());
+        Assert.Equal(ElectorState.Fenced, rig.Elector.State); // until peers have seen it again
+        rig.Clock.Advance(Timing.JoinHoldOff);
         Assert.Equal(ElectorState.Healthy, rig.Elector.State);
     }
 
@@ -156,6 +184,8 @@ public class ElectorTests
         rig.Store.FailWith = null;
         rig.Clock.Advance(S(3));
         Assert.Equal(RenewOutcome.Renewed, rig.Renew());
+        Assert.Equal(ElectorState.Fenced, rig.Elector.State);
+        rig.Clock.Advance(Timing.JoinHoldOff);
         Assert.Equal(ElectorState.Healthy, rig.Elector.State);
         Assert.Equal(0, rig.Elector.ConsecutiveFailures);
     }
@@ -163,19 +193,18 @@ public class ElectorTests
     [Fact]
     public void A_hanging_api_call_cannot_delay_fencing()
     {
-        // Request timeout as long as allowed, so the call is still hanging when the deadline passes.
-        var timing = new ElectionTiming(S(5), S(2), S(0.5), requestTimeout: S(4.65));
-        using var rig = new Rig(timing);
-        rig.Renew();
-        rig.Clock.Advance(S(2));
+        using var rig = new Rig();
+        rig.Renew();                                   // confirmed start 0 → deadline 4.65
+        rig.Clock.Advance(S(3));
         rig.Store.Hang = true;
-        var attempt = rig.Elector.TryRenewAsync(CancellationToken.None);
+        var attempt = rig.Elector.TryRenewAsync(CancellationToken.None); // a retry at 3 s; times out at 5 s
         Assert.False(attempt.IsCompleted);
-        rig.Clock.Advance(S(4.65) - rig.Clock.Local - TimeSpan.FromTicks(1));
+        rig.Clock.Advance(S(4.65) - rig.Clock.Local - Tick);
         Assert.Equal(ElectorState.Healthy, rig.Elector.State);
-        rig.Clock.Advance(TimeSpan.FromTicks(1));     // 4.65 s after the confirmed start at 0
+        rig.Clock.Advance(Tick);
         Assert.Equal(ElectorState.Fenced, rig.Elector.State);
-        rig.Clock.Advance(S(2));                       // the hanging call times out at 2 + 4.65 = 6.65
+        Assert.False(attempt.IsCompleted);
+        rig.Clock.Advance(S(5) - rig.Clock.Local);
         Assert.True(attempt.IsCompleted);
         Assert.Equal(RenewOutcome.Failed, attempt.Result);
         Assert.Contains("timed out", rig.Elector.LastError);
@@ -184,19 +213,44 @@ public class ElectorTests
     [Fact]
     public void A_write_acknowledged_after_its_own_deadline_proves_nothing()
     {
-        var timing = new ElectionTiming(S(5), S(2), S(0.5), requestTimeout: S(4.65));
-        using var rig = new Rig(timing);
+        using var rig = new Rig();
         rig.Renew();
         rig.Clock.Advance(S(1));
         var hold = new TaskCompletionSource();
         rig.Store.HoldNext = hold;
-        var attempt = rig.Elector.TryRenewAsync(CancellationToken.None); // starts at 1 s
-        rig.Clock.Advance(S(4.65));                                        // now 5.65 = 1 + fenceAfter: too late
+        var attempt = rig.Elector.TryRenewAsync(CancellationToken.None); // starts at 1 s: its own deadline is 5.65
+        rig.Clock.Advance(S(4.65));
         Assert.Equal(ElectorState.Fenced, rig.Elector.State);
-        hold.SetResult();
+        hold.SetResult();                                                   // acknowledged at 5.65
         Assert.True(attempt.IsCompleted);
         Assert.Equal(RenewOutcome.TooLate, attempt.Result);
+        rig.Clock.Advance(S(5));
         Assert.Equal(ElectorState.Fenced, rig.Elector.State);
+    }
+
+    [Theory]
+    [InlineData(4.1, false)] // 4.1 + Δ ≤ 4.65: peers see it before the old deadline: seamless
+    [InlineData(4.4, true)]  // 4.4 + Δ > 4.65: fence at 4.65, healthy again at 4.4 + Δ + W
+    public void A_late_acknowledgement_takes_effect_only_once_peers_have_seen_it(double ackAt, bool fencesInBetween)
+    {
+        using var rig = new Rig();
+        rig.Renew();                                                        // deadline 4.65
+        rig.Clock.Advance(S(2));
+        var hold = new TaskCompletionSource();
+        rig.Store.HoldNext = hold;
+        var attempt = rig.Elector.TryRenewAsync(CancellationToken.None); // starts at 2: deadline 6.65 once effective
+        rig.Clock.Advance(S(ackAt) - rig.Clock.Local);
+        hold.SetResult();
+        Assert.Equal(RenewOutcome.Renewed, attempt.Result);
+        rig.States.Clear();
+        rig.Clock.Advance(S(6.65) - rig.Clock.Local - Tick);
+        var expected = fencesInBetween
+            ? new[] { (S(4.65), ElectorState.Fenced), (S(ackAt) + Timing.JoinHoldOff, ElectorState.Healthy) }
+            : [];
+        Assert.Equal(expected, rig.States);
+        Assert.True(rig.Elector.MayAnnounce);
+        rig.Clock.Advance(Tick);
+        Assert.False(rig.Elector.MayAnnounce);
     }
 
     [Fact]
@@ -283,15 +337,33 @@ public class ElectorTests
         using var rig = new Rig();
         using var cts = new CancellationTokenSource();
         var run = rig.Elector.RunAsync(cts.Token);
-        await Step(rig, S(0.5));
+        await Step(rig, S(1));
         rig.Store.DeleteBehindBack("purelb-node-node1");
         rig.Elector.OnOwnLeaseDeleted();
         await Step(rig, TimeSpan.Zero);
         await WaitUntil(() => rig.Store.Peek("purelb-node-node1") is not null);
-        Assert.Equal(S(0.5), rig.Clock.Local); // not at the next 2 s period
+        Assert.Equal(S(1), rig.Clock.Local); // not at the next 2 s period
+        Assert.Equal(ElectorState.Fenced, rig.Elector.State);
+        await Step(rig, Timing.JoinHoldOff);
         Assert.Equal(ElectorState.Healthy, rig.Elector.State);
         cts.Cancel();
         await run; // cancellation ends the loop quietly
+    }
+
+    [Fact]
+    public async Task Renew_soon_writes_new_subnets_without_waiting_for_the_period()
+    {
+        using var rig = new Rig();
+        using var cts = new CancellationTokenSource();
+        var run = rig.Elector.RunAsync(cts.Token);
+        await Step(rig, S(0.5));
+        rig.Subnets = "10.0.0.0/24";
+        rig.Elector.RenewSoon();
+        await Step(rig, TimeSpan.Zero);
+        await WaitUntil(() => rig.Lease.Annotation(LeaseContract.SubnetsAnnotation) == "10.0.0.0/24");
+        Assert.Equal(S(0.5), rig.Clock.Local);
+        cts.Cancel();
+        await run;
     }
 
     private static async Task Step(Rig rig, TimeSpan delta)

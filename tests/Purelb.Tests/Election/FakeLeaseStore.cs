@@ -25,6 +25,14 @@ public sealed class FakeLeaseStore : ILeaseStore
 
     public List<string> Calls { get; } = [];
 
+    /// <summary>This many further calls fail with <see cref="LeaseStoreError.Unavailable"/>.</summary>
+    public int FailNext { get; set; }
+
+    /// <summary>Every write takes this long (on <see cref="LatencyClock"/>) before it is applied and acknowledged.</summary>
+    public TimeSpan WriteLatency { get; set; }
+
+    public TimeProvider? LatencyClock { get; set; }
+
     /// <summary>When set, the next call waits for this task (the test completes it) before doing anything.</summary>
     public TaskCompletionSource? HoldNext { get; set; }
 
@@ -62,6 +70,15 @@ public sealed class FakeLeaseStore : ILeaseStore
             }
         }
         if (FailWith is { } e) throw new LeaseStoreException(e, "injected");
+        if (FailNext > 0)
+        {
+            FailNext--;
+            throw new LeaseStoreException(LeaseStoreError.Unavailable, "injected once");
+        }
+        if (call != "get" && WriteLatency > TimeSpan.Zero)
+        {
+            await Task.Delay(WriteLatency, LatencyClock!, ct).ConfigureAwait(false);
+        }
     }
 
     public async Task<LeaseRecord?> GetAsync(string name, CancellationToken ct)

@@ -12,9 +12,9 @@ public class FencingOrderTests
 {
     private static TimeSpan S(double s) => TimeSpan.FromSeconds(s);
 
-    public enum Fault { Unavailable, Hang, LostAcks }
+    public enum Fault { Unavailable, Hang, LostAcks, SlowAfterOneFailure }
 
-    private sealed record Outcome(TimeSpan FenceTrue, TimeSpan PeerExpiryTrue, bool FencedAtPeerExpiry);
+    private sealed record Outcome(TimeSpan FenceTrue, TimeSpan PeerExpiryTrue, bool FencedAtPeerExpiry, IReadOnlyList<string> Overlaps);
 
     private static Outcome Simulate(ElectionTiming timing, double rateA, double rateB, TimeSpan partitionAt, Fault fault, TimeSpan observationDelay)
     {
@@ -29,12 +29,22 @@ public class FencingOrderTests
 
         TimeSpan? fenceTrue = null, expiryTrue = null;
         bool fencedAtExpiry = false;
+        var overlaps = new List<string>();
         elector.StateChanged += s =>
         {
             if (s == ElectorState.Fenced && fenceTrue is null) fenceTrue = world.Now;
+            // (Re)joining: the peer must already count A as live, or it may still hold A's addresses.
+            if (s == ElectorState.Healthy && !peer.Current.LiveNodes.Contains("node-a"))
+            {
+                overlaps.Add($"A healthy at {world.Now} while the peer thinks it is gone");
+            }
         };
         peer.Changed += snap =>
         {
+            if (!snap.LiveNodes.Contains("node-a") && elector.MayAnnounce)
+            {
+                overlaps.Add($"peer dropped A at {world.Now} while A may announce");
+            }
             if (expiryTrue is null && !snap.LiveNodes.Contains("node-a"))
             {
                 expiryTrue = world.Now;
@@ -59,8 +69,20 @@ public class FencingOrderTests
             case Fault.Unavailable: store.FailWith = LeaseStoreError.Unavailable; break;
             case Fault.Hang: store.Hang = true; break;
             case Fault.LostAcks: store.LoseAcks = true; break;
+            case Fault.SlowAfterOneFailure:
+                // One failed attempt, then writes that take almost the whole request timeout: a renewal is
+                // acknowledged after the previous deadline and must not be trusted before peers see it.
+                store.FailNext = 1;
+                store.LatencyClock = clockA;
+                store.WriteLatency = timing.RequestTimeout - TimeSpan.FromMilliseconds(1);
+                break;
         }
         world.Advance(timing.LeaseDuration * 3);
+        if (fault == Fault.SlowAfterOneFailure)
+        {
+            store.FailWith = LeaseStoreError.Unavailable; // finally cut off, so the lease does expire
+            world.Advance(timing.LeaseDuration * 3);
+        }
         if (fault == Fault.LostAcks)
         {
             // Writes still land, so B keeps seeing renewals; stop them to let the lease expire.
@@ -70,7 +92,7 @@ public class FencingOrderTests
         foreach (var t in pending) t.Dispose();
         Assert.NotNull(fenceTrue);
         Assert.NotNull(expiryTrue);
-        return new Outcome(fenceTrue!.Value, expiryTrue!.Value, fencedAtExpiry);
+        return new Outcome(fenceTrue!.Value, expiryTrue!.Value, fencedAtExpiry, overlaps);
     }
 
     public static IEnumerable<object[]> Cases()
@@ -79,8 +101,8 @@ public class FencingOrderTests
         foreach (var seconds in new[] { 1, 5, 10 })
         foreach (var (ra, rb) in new[] { (1 - e, 1 + e), (1 + e, 1 - e), (1.0, 1.0) })
         foreach (var phase in new[] { 0.0, 0.13, 0.5, 0.99 })
-        foreach (var fault in new[] { Fault.Unavailable, Fault.Hang, Fault.LostAcks })
-        foreach (var delayMs in new[] { 0, 300 })
+        foreach (var fault in Enum.GetValues<Fault>())
+        foreach (var delayMs in new[] { 0, 300, -1 }) // -1: the largest lag the timing allows (Δ)
             yield return [seconds, ra, rb, phase, fault, delayMs];
     }
 
@@ -91,7 +113,9 @@ public class FencingOrderTests
         var timing = ElectionTiming.ForLeaseDuration(TimeSpan.FromSeconds(leaseSeconds));
         // Break the API at some point inside a renew cycle, after a few healthy renewals.
         var partitionAt = timing.RenewPeriod * (3 + phase);
-        var o = Simulate(timing, rateA, rateB, partitionAt, fault, TimeSpan.FromMilliseconds(delayMs));
+        var lag = delayMs < 0 ? timing.WatchLagAllowance : TimeSpan.FromMilliseconds(Math.Min(delayMs, timing.WatchLagAllowance.TotalMilliseconds));
+        var o = Simulate(timing, rateA, rateB, partitionAt, fault, lag);
+        Assert.Empty(o.Overlaps);
         Assert.True(o.FenceTrue + timing.WithdrawAllowance <= o.PeerExpiryTrue,
             $"fenced at {o.FenceTrue}, withdraw allowance {timing.WithdrawAllowance}, peer expiry at {o.PeerExpiryTrue}");
         Assert.True(o.FencedAtPeerExpiry);
@@ -114,9 +138,19 @@ public class FencingOrderTests
     {
         // Control: fencing at renewStart + L (no rate allowance, no withdraw time) is not safe when A's clock
         // is 1% slow and B's 1% fast — so the tests above can fail.
-        var naive = new ElectionTiming(S(5), S(2), S(0.5), clockRateTolerance: 0, withdrawAllowance: TimeSpan.FromTicks(1));
+        var naive = new ElectionTiming(S(5), S(2), S(0.5), clockRateTolerance: 0, withdrawAllowance: TimeSpan.FromTicks(1), watchLagAllowance: TimeSpan.Zero);
         var o = Simulate(naive, 0.99, 1.01, S(6), Fault.Unavailable, TimeSpan.Zero);
         Assert.True(o.FenceTrue > o.PeerExpiryTrue, $"fenced at {o.FenceTrue}, peer expiry at {o.PeerExpiryTrue}");
         Assert.False(o.FencedAtPeerExpiry);
+        Assert.NotEmpty(o.Overlaps);
+    }
+
+    [Fact]
+    public void Without_the_watch_lag_rule_a_late_acknowledgement_overlaps()
+    {
+        // Control: trust a renewal the moment it is acknowledged (Δ = 0) while the peer's watch lags 0.5 s.
+        var trusting = new ElectionTiming(S(5), S(2), S(0.5), watchLagAllowance: TimeSpan.Zero, withdrawAllowance: TimeSpan.FromTicks(1));
+        var o = Simulate(trusting, 0.99, 1.01, S(6.5), Fault.SlowAfterOneFailure, S(0.5));
+        Assert.NotEmpty(o.Overlaps);
     }
 }
