@@ -168,4 +168,30 @@ public sealed class AddressServiceTests : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void Batched_replace_and_delete_report_each_address()
+    {
+        var vips = Enumerable.Range(1, 150).Select(i => IPAddress.Parse($"10.77.{i / 200}.{i % 200 + 1}")).ToArray();
+        var results = new Errno[vips.Length];
+        Assert.Equal(0, _rtnl.Addresses.ReplaceMany(_v0, vips, 32, new AddressOptions(300, 300, AddressFlags.NoPrefixRoute), results));
+        Assert.All(results, r => Assert.Equal(Errno.None, r));
+        var present = _ns.Addresses("v0").Select(a => a.GetProperty("local").GetString()).ToHashSet();
+        Assert.All(vips, v => Assert.Contains(v.ToString(), present));
+        Assert.True(_ns.Address("v0", "10.77.0.2")!.Value.GetProperty("noprefixroute").GetBoolean());
+
+        // One address is removed behind our back: its slot reports EADDRNOTAVAIL, the others still go.
+        _ns.Ip("addr del 10.77.0.100/32 dev v0");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int failed = _rtnl.Addresses.DeleteMany(_v0, vips, 32, results);
+        Assert.Equal(1, failed);
+        Assert.Equal(Errno.EADDRNOTAVAIL, results[Array.FindIndex(vips, v => v.ToString() == "10.77.0.100")]);
+        Assert.Equal(149, results.Count(r => r == Errno.None));
+        Assert.DoesNotContain(_ns.Addresses("v0"), a => a.GetProperty("local").GetString()!.StartsWith("10.77.", StringComparison.Ordinal));
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        _rtnl.Addresses.ReplaceMany(_v0, vips, 32, new AddressOptions(300, 300, AddressFlags.NoPrefixRoute), results);
+        _rtnl.Addresses.DeleteMany(_v0, vips, 32, results);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
