@@ -73,6 +73,67 @@ public sealed class NetlinkConnection : IDisposable
     }
 
     /// <summary>
+    /// Sends several requests in one datagram and collects one ACK per request: <paramref name="length"/> bytes of
+    /// <see cref="RequestBuffer"/> hold <paramref name="count"/> finished messages back to back, each with NLM_F_ACK.
+    /// Sequence numbers and port id are stamped here. The kernel handles every message even after one fails, so
+    /// <paramref name="results"/>[i] is message i's own outcome. Allocates only for failures.
+    /// </summary>
+    public void ExecuteAckBatch(int length, int count, Span<AckResult> results)
+    {
+        if (count <= 0) return;
+        if (results.Length < count) throw new ArgumentException("one result slot per message is needed", nameof(results));
+        var batch = _sendBuffer.AsSpan(0, length);
+        uint first = 0;
+        int offset = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (batch.Length - offset < NetlinkMessageReader.HeaderSize) throw new ArgumentException("batch holds fewer messages than counted", nameof(count));
+            int messageLength = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(batch.Slice(offset));
+            if (messageLength < NetlinkMessageReader.HeaderSize || messageLength > batch.Length - offset || (messageLength & 3) != 0)
+                throw new ArgumentException("batch message lengths are inconsistent", nameof(length));
+            uint seq = NextSequence();
+            if (i == 0) first = seq;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(batch.Slice(offset + 8), seq);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(batch.Slice(offset + 12), _socket.PortId);
+            results[i] = new AckResult(Errno.ETIMEDOUT, null, -1, seq);
+            offset += messageLength;
+        }
+        var errno = _socket.Send(batch.Slice(0, offset));
+        if (errno != Errno.None)
+        {
+            for (int i = 0; i < count; i++) results[i] = results[i] with { Errno = errno };
+            return;
+        }
+        Span<bool> acked = count <= 1024 ? stackalloc bool[count] : new bool[count];
+        int pending = count;
+        while (pending > 0)
+        {
+            errno = _socket.Receive(_receiveBuffer, out int received);
+            if (errno != Errno.None)
+            {
+                if (errno == Errno.EAGAIN) errno = Errno.ETIMEDOUT;
+                for (int i = 0; i < count; i++)
+                    if (!acked[i]) results[i] = results[i] with { Errno = errno };
+                return;
+            }
+            var reader = new NetlinkMessageReader(_receiveBuffer.AsSpan(0, received));
+            while (reader.MoveNext())
+            {
+                var message = reader.Current;
+                if (message.PortId != _socket.PortId)
+                    throw new NetlinkDecodeException($"reply addressed to port {message.PortId}, expected {_socket.PortId}", message.Offset);
+                uint index = message.Sequence - first;
+                if (index >= (uint)count || acked[(int)index]) continue; // a straggler from an earlier request
+                if (message.Type != NLMSG_ERROR) continue;
+                acked[(int)index] = true;
+                var error = ErrorMessage.DecodeError(message);
+                results[(int)index] = new AckResult(error.Errno, error.ExtAckMessage, error.ExtAckOffset, message.Sequence);
+                pending--;
+            }
+        }
+    }
+
+    /// <summary>
     /// Sends a request (a dump, or a GET with NLM_F_ACK) and enumerates the data messages of its reply across as
     /// many datagrams as it takes. Kernel errors throw <see cref="NetlinkException"/> named by <paramref name="operation"/>.
     /// </summary>

@@ -77,9 +77,9 @@ public sealed unsafe class NetworkNamespace : IDisposable
         }
         finally
         {
-            // The thread ends right after, but go back anyway so nothing run later on it is surprised.
-            if (Libc.SetNs(home.Fd, CLONE_NEWNET) != 0)
-                Environment.FailFast("could not return to the original network namespace: " + Syscall.LastErrno());
+            // The thread ends right after, so a failed return strands nothing; go back anyway so that anything
+            // the runtime still does on this thread happens in the process's own namespace.
+            Libc.SetNs(home.Fd, CLONE_NEWNET);
         }
     }
 

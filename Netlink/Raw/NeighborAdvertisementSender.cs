@@ -17,6 +17,7 @@ public sealed unsafe class NeighborAdvertisementSender : IDisposable
 {
     private const int IPV6_PKTINFO = 50;
     private const int IPV6_HOPLIMIT = 52;
+    private const int IPV6_AUTOFLOWLABEL = 70;
     private const int HopLimit = 255;
     private static readonly IPAddress AllNodes = IPAddress.Parse("ff02::1");
 
@@ -31,6 +32,14 @@ public sealed unsafe class NeighborAdvertisementSender : IDisposable
             {
                 Syscall.SetInt(handle, IPPROTO_IPV6, IPV6_UNICAST_HOPS, HopLimit, "IPV6_UNICAST_HOPS");
                 Syscall.SetInt(handle, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, HopLimit, "IPV6_MULTICAST_HOPS");
+                // Flow label 0, so every NA is the same frame (kernels before 4.4 lack the option; harmless there).
+                try
+                {
+                    Syscall.SetInt(handle, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, 0, "IPV6_AUTOFLOWLABEL");
+                }
+                catch (NetlinkException)
+                {
+                }
                 return handle;
             }
             catch

@@ -12,6 +12,8 @@ public sealed class AddressService
 {
     private readonly NetlinkConnection _connection;
 
+    private readonly NetlinkConnection.AckResult[] _acks = new NetlinkConnection.AckResult[MaxBatch];
+
     public AddressService(NetlinkConnection connection) => _connection = connection;
 
     /// <summary>Every address of <paramref name="family"/> (Unspecified: both), optionally of one interface.</summary>
@@ -65,6 +67,55 @@ public sealed class AddressService
             result = _connection.ExecuteAck(ref request);
         }
         if (!result.Succeeded) throw result.ToException($"delete address {address}/{prefixLength} from link #{interfaceIndex}");
+    }
+
+    /// <summary>Largest encoded address request (IPv6 with flags and cacheinfo is 92 bytes), rounded up.</summary>
+    private const int MaxRequestBytes = 128;
+
+    /// <summary>Requests per datagram: keeps the burst of ACKs well inside the default socket receive buffer.</summary>
+    private const int MaxBatch = 64;
+
+    /// <summary>
+    /// Adds or renews many addresses on one link, several requests per datagram. <paramref name="results"/>[i] gets
+    /// address i's errno (None on success); returns how many failed. Allocates nothing when all succeed.
+    /// </summary>
+    public int ReplaceMany(int interfaceIndex, ReadOnlySpan<IPAddress> addresses, byte prefixLength, AddressOptions options, Span<Errno> results) =>
+        Batch(interfaceIndex, addresses, prefixLength, options, results, delete: false);
+
+    /// <summary>Deletes many addresses from one link, several requests per datagram; as <see cref="ReplaceMany"/>.</summary>
+    public int DeleteMany(int interfaceIndex, ReadOnlySpan<IPAddress> addresses, byte prefixLength, Span<Errno> results) =>
+        Batch(interfaceIndex, addresses, prefixLength, default, results, delete: true);
+
+    private int Batch(int interfaceIndex, ReadOnlySpan<IPAddress> addresses, byte prefixLength, in AddressOptions options, Span<Errno> results, bool delete)
+    {
+        if (results.Length < addresses.Length) throw new ArgumentException("one result slot per address is needed", nameof(results));
+        int failures = 0;
+        lock (_connection.SyncRoot)
+        {
+            var buffer = _connection.RequestBuffer;
+            int done = 0;
+            while (done < addresses.Length)
+            {
+                int length = 0, count = 0;
+                while (done + count < addresses.Length && count < MaxBatch && length + MaxRequestBytes <= buffer.Length)
+                {
+                    var address = addresses[done + count];
+                    var request = delete
+                        ? AddressMessage.Delete(buffer.Slice(length), interfaceIndex, address, prefixLength)
+                        : AddressMessage.Add(buffer.Slice(length), interfaceIndex, address, prefixLength, options, replace: true);
+                    length += request.Finish(0, 0).Length;
+                    count++;
+                }
+                _connection.ExecuteAckBatch(length, count, _acks);
+                for (int i = 0; i < count; i++)
+                {
+                    results[done + i] = _acks[i].Errno;
+                    if (_acks[i].Errno != Errno.None) failures++;
+                }
+                done += count;
+            }
+        }
+        return failures;
     }
 
     private NetlinkConnection.AckResult Send(int interfaceIndex, IPAddress address, byte prefixLength, in AddressOptions options, bool replace)
