@@ -73,6 +73,21 @@ public sealed class BgpAnnouncerTests : IAsyncLifetime
         Assert.Equal(NodeV6.ToString(), Assert.Single(v6.Pattrs, x => x.AttrCase == Purelb.Bgp.Protos.V4.Attribute.AttrOneofCase.MpReach).MpReach.NextHops.Single());
         Assert.True(a.Status.Ready);
         Assert.Equal(GobgpApiVersion.V4, a.Status.Version);
+        Assert.Equal(0, a.Status.ImportedDuplicates);
+    }
+
+    [Fact]
+    public async Task A_prefix_also_imported_by_netlink_is_reported_as_a_duplicate()
+    {
+        var imported = NewPath("10.5.0.1", 32);
+        imported.IsFromExternal = true;
+        _fake.Inject("10.5.0.1/32", imported);
+        var a = new BgpAnnouncer(Options());
+        a.Set("ns/a", [P("10.5.0.1/32"), P("10.5.0.2/32")]);
+        _loop = Task.Run(() => a.RunAsync(_stop.Token));
+
+        await TestPaths.EventuallyAsync(() => a.Status.LastReconcile is not null);
+        Assert.Equal(1, a.Status.ImportedDuplicates);
     }
 
     [Fact]
