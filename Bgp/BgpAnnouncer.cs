@@ -33,7 +33,8 @@ public sealed class BgpAnnouncer
 
     // Owned by the loop: what we believe the RIB holds (prefix → next hop), refreshed by every full reconcile.
     private readonly Dictionary<IPNetwork, IPAddress> _announced = [];
-    private volatile BgpAnnouncerStatus _status = new(false, null, 0, 0, 0, null, null);
+    private readonly HashSet<IPNetwork> _imported = [];
+    private volatile BgpAnnouncerStatus _status = new(false, null, 0, 0, 0, null, null, 0);
     private long _sessions;
 
     public BgpAnnouncer(BgpAnnouncerOptions options, ILogger? log = null, TimeProvider? time = null)
@@ -199,12 +200,15 @@ public sealed class BgpAnnouncer
         if (fromRib)
         {
             _announced.Clear();
+            _imported.Clear();
             foreach (var family in Families)
             {
                 foreach (var p in await client.ListPathAsync(family, cancellationToken).ConfigureAwait(false))
                 {
                     if (p.IsOwnedByApi)
                         _announced[p.Prefix] = p.NextHop ?? Unspecified(family);
+                    else if (p.IsLocal)
+                        _imported.Add(p.Prefix);
                 }
             }
         }
@@ -262,7 +266,12 @@ public sealed class BgpAnnouncer
             }
         }
 
-        Report(ready: true, error: problem, version: client.Version, desired: desired.Length, reconciled: true);
+        // Netlink import of the same prefixes doubles the local paths: our withdrawals would not take the route
+        // down. Worth a warning on every RIB read until the configuration is fixed (docs/bgp.md).
+        var duplicates = fromRib ? desired.Count(_imported.Contains) : _status.ImportedDuplicates;
+        if (fromRib && duplicates > 0)
+            _log.LogWarning("{Count} announced prefixes are also imported by gobgpd's netlink import; disable one of the two", duplicates);
+        Report(ready: true, error: problem, version: client.Version, desired: desired.Length, reconciled: true, duplicates: duplicates);
         return ok;
     }
 
@@ -283,7 +292,8 @@ public sealed class BgpAnnouncer
 
     private void Wake() => _wake.Writer.TryWrite(true);
 
-    private void Report(bool ready, string? error, GobgpApiVersion? version = null, int? desired = null, bool reconciled = false)
+    private void Report(bool ready, string? error, GobgpApiVersion? version = null, int? desired = null, bool reconciled = false,
+        int? duplicates = null)
     {
         var old = _status;
         _status = new BgpAnnouncerStatus(
@@ -293,6 +303,7 @@ public sealed class BgpAnnouncer
             ready ? _announced.Count : 0,
             Interlocked.Read(ref _sessions),
             error,
-            reconciled ? _time.GetUtcNow() : old.LastReconcile);
+            reconciled ? _time.GetUtcNow() : old.LastReconcile,
+            duplicates ?? old.ImportedDuplicates);
     }
 }

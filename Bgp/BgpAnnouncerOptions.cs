@@ -36,6 +36,8 @@ public sealed record BgpAnnouncerOptions
 
 /// <summary>A snapshot for health checks and <c>purelb debug</c>.</summary>
 /// <param name="Sessions">How many times a connection became ready (1 after start; more after daemon restarts).</param>
+/// <param name="ImportedDuplicates">Desired prefixes that gobgpd also holds as netlink-imported paths at the last
+/// RIB read: both mechanisms are on (docs/bgp.md) and withdrawals will not take those routes down.</param>
 public sealed record BgpAnnouncerStatus(
     bool Ready, GobgpApiVersion? Version, int Desired, int Announced, long Sessions, string? LastError,
-    DateTimeOffset? LastReconcile);
+    DateTimeOffset? LastReconcile, int ImportedDuplicates);

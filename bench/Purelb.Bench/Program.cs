@@ -16,6 +16,7 @@ IBenchmark[] all =
 [
     new BinaryBenchmark(),
     new NetlinkBenchmark(),
+    new BgpBenchmark(),
 ];
 
 var selected = all.Where(b => only.Length == 0 || only.Contains(b.Group) || b.Names.Any(only.Contains)).ToList();

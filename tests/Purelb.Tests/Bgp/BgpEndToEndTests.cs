@@ -25,6 +25,53 @@ public sealed class BgpEndToEndTests(BgpLabFixture fixture) : IClassFixture<BgpL
     }
 
     [Fact]
+    public async Task Client_detects_v3_and_adds_lists_and_deletes_paths_on_a_real_gobgpd()
+    {
+        var node = _lab.Nodes[0];
+        using var client = await GobgpClient.ConnectAsync(node.Endpoint);
+        Assert.Equal(GobgpApiVersion.V3, client.Version);
+        Assert.Equal((uint)BgpLab.NodeAs, client.GlobalAtConnect.Asn);
+
+        var peer = Assert.Single(await client.ListPeerAsync());
+        Assert.Equal(BgpLab.RouterIpv4.ToString(), peer.Address);
+        Assert.Equal(BgpSessionState.Established, peer.State);
+        Assert.Equal(node.Ipv4.ToString(), peer.LocalAddress);
+
+        var v4 = new BgpRoute(IPNetwork.Parse("198.51.100.40/32"), BgpRoute.Ipv4NextHopSelf);
+        var v6 = new BgpRoute(IPNetwork.Parse("2001:db8:100::40/128"), node.Ipv6);
+        await client.AddPathAsync(v4);
+        await client.AddPathAsync(v6);
+        await AssertNextHops(v4.Prefix, V4Of(1));
+        await AssertNextHops(v6.Prefix, V6Of(1));
+
+        // What ListPath reports must compare equal to what we sent, or every resync would re-add the path.
+        var listed4 = Assert.Single(await client.ListPathAsync(System.Net.Sockets.AddressFamily.InterNetwork), p => p.Prefix == v4.Prefix);
+        Assert.True(listed4.IsOwnedByApi);
+        Assert.Equal(v4.NextHop, listed4.NextHop);
+        var listed6 = Assert.Single(await client.ListPathAsync(System.Net.Sockets.AddressFamily.InterNetworkV6), p => p.Prefix == v6.Prefix);
+        Assert.True(listed6.IsOwnedByApi);
+        Assert.Equal(v6.NextHop, listed6.NextHop);
+
+        await client.DeletePathAsync(v4);
+        await client.DeletePathAsync(v4); // idempotent
+        await client.DeletePathAsync(v6);
+        await client.DeletePathAsync(new BgpRoute(IPNetwork.Parse("198.51.100.41/32"), IPAddress.Any)); // never added
+        await AssertNextHops(v4.Prefix, []);
+        await AssertNextHops(v6.Prefix, []);
+        Assert.DoesNotContain(await client.ListPathAsync(System.Net.Sockets.AddressFamily.InterNetwork), p => p.Prefix == v4.Prefix);
+
+        // The peer watch replays the current peer, then marks the end of the replay.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var seen = new List<BgpPeerEvent>();
+        await foreach (var e in client.WatchPeerEventsAsync(cts.Token))
+        {
+            seen.Add(e);
+            if (e.Kind == BgpPeerEventKind.EndOfInit) break;
+        }
+        Assert.Contains(seen, e => e.Kind == BgpPeerEventKind.Init && e.Peer?.Address == BgpLab.RouterIpv4.ToString());
+    }
+
+    [Fact]
     public async Task Prefix_announced_by_all_nodes_becomes_an_ecmp_route_and_goes_away_on_withdrawal()
     {
         var v4 = IPNetwork.Parse("198.51.100.10/32");
