@@ -128,7 +128,8 @@ public sealed class Informer<T> : IInformer, IReflectorStore<T> where T : class,
         lock (_dispatch)
         {
             var change = Cache.Remove(obj);
-            var gone = new DeletedObject<T>(change.Key, change.Old ?? obj, FinalStateUnknown: false);
+            // The delete event carries the object's final state, which is fresher than our cached copy.
+            var gone = new DeletedObject<T>(change.Key, obj, FinalStateUnknown: false);
             Notify(h => h.OnDelete(gone));
         }
     }

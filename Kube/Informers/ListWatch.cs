@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using k8s;
