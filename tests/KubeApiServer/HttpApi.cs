@@ -47,6 +47,12 @@ public sealed class HttpApi
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug here must still answer like a server would, and say what broke.
+            Console.Error.WriteLine($"KubeApiServer: {ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString} failed: {e}");
+            await WriteStatusAsync(ctx, ApiError.Internal(e.GetType().Name + ": " + e.Message));
+        }
     }
 
     internal static async Task WriteStatusAsync(HttpContext ctx, ApiError e)

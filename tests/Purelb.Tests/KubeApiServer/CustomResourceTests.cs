@@ -24,7 +24,7 @@ public class CustomResourceTests
 
         var strict = await s.PostAsync(Widgets + "?fieldValidation=Strict", Widget("strict", extraSpec: new JsonObject { ["bogus"] = 1 }));
         Assert.Equal(HttpStatusCode.BadRequest, strict.Code);
-        Assert.Equal("strict decoding error: unknown field \"spec.bogus\"", strict.Str("message"));
+        Assert.Equal("Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"spec.bogus\"", strict.Str("message"));
     }
 
     [Fact]
