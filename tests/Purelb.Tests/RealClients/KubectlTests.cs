@@ -120,6 +120,20 @@ public class KubectlTests(RealClientServer server) : IClassFixture<RealClientSer
     }
 
     [Fact]
+    public async Task Create_generators_send_protobuf_bodies_that_the_server_reads()
+    {
+        var ns = $"gen-{Guid.NewGuid().ToString("N")[..6]}";
+        Assert.Equal($"namespace/{ns} created", (await server.KubectlAsync("create", "namespace", ns)).Stdout.Trim());
+        Ok(await server.KubectlAsync("create", "configmap", "cm", "-n", ns, "--from-literal=a=b"));
+        Ok(await server.KubectlAsync("create", "secret", "generic", "sec", "-n", ns, "--from-literal=pw=xyz"));
+        Ok(await server.KubectlAsync("create", "service", "loadbalancer", "lb", "-n", ns, "--tcp=80:8080"));
+        Assert.Equal("{\"a\":\"b\"}", (await server.KubectlAsync("get", "cm", "cm", "-n", ns, "-o", "jsonpath={.data}")).Stdout);
+        Assert.Equal("eHl6", (await server.KubectlAsync("get", "secret", "sec", "-n", ns, "-o", "jsonpath={.data.pw}")).Stdout);
+        var svc = await server.KubectlAsync("get", "svc", "lb", "-n", ns, "-o", "jsonpath={.spec.type} {.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.selector.app}");
+        Assert.Equal("LoadBalancer 80 8080 lb", svc.Stdout);
+    }
+
+    [Fact]
     public async Task Get_and_describe_every_kind_we_serve()
     {
         var ns = await server.NewNamespaceAsync("kinds");
