@@ -59,6 +59,30 @@ public class CustomResourceTests
     }
 
     [Fact]
+    public async Task Validation_rules_in_CEL_are_enforced()
+    {
+        await using var s = await StartAsync();
+        var r = await s.PostAsync(Widgets, Widget("cel", extraSpec: new JsonObject { ["code"] = "ABC-1", ["size"] = 3 }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, r.Code);
+        Assert.Equal("Widget.example.com \"cel\" is invalid: spec: Invalid value: \"object\": a coded widget must be bigger than 5", r.Str("message"));
+        Assert.Equal(HttpStatusCode.Created, (await s.PostAsync(Widgets, Widget("cel", extraSpec: new JsonObject { ["code"] = "ABC-1", ["size"] = 6 }))).Code);
+    }
+
+    [Theory]
+    [InlineData("[has(self.a), has(self.b), has(self.c)].filter(x, x).size() == 1", """{"a":1}""", true)]
+    [InlineData("[has(self.a), has(self.b), has(self.c)].filter(x, x).size() == 1", """{"a":1,"b":2}""", false)]
+    [InlineData("!has(self.e) || !self.e || (has(self.n) && size(self.n) > 0)", """{"e":true,"n":[]}""", false)]
+    [InlineData("!has(self.e) || !self.e || (has(self.n) && size(self.n) > 0)", """{"e":true,"n":["x"]}""", true)]
+    [InlineData("self.g == 'default' || !self.g.matches('^/[0-9]+$') || int(self.g.substring(1)) <= 32", """{"g":"/24"}""", true)]
+    [InlineData("self.g == 'default' || !self.g.matches('^/[0-9]+$') || int(self.g.substring(1)) <= 32", """{"g":"/64"}""", false)]
+    [InlineData("self.items.all(i, i.port > 0 && i.port < 65536) && 'x' in self.tags", """{"items":[{"port":1}],"tags":["x"]}""", true)]
+    [InlineData("self.a * 2 + 1 == 7 ? self.s.startsWith('ab') : false", """{"a":3,"s":"abc"}""", true)]
+    public void Cel_subset_evaluates_the_rule_shapes_CRDs_use(string rule, string self, bool holds)
+    {
+        Assert.Equal(holds, global::KubeApiServer.Cel.Holds(rule, JsonNode.Parse(self)));
+    }
+
+    [Fact]
     public async Task Generation_follows_spec_changes_only_and_status_goes_through_the_subresource()
     {
         await using var s = await StartAsync();

@@ -341,6 +341,17 @@ public class KubectlTests(RealClientServer server) : IClassFixture<RealClientSer
         Assert.Contains("spec.local.v4pool.pool: Required value", invalid.Stderr);
         Assert.Contains("spec.local.v4pool.aggregation: Invalid value: \"/200\"", invalid.Stderr);
 
+        var both = await server.KubectlInAsync($$$"""
+            apiVersion: purelb.io/v2
+            kind: ServiceGroup
+            metadata: {name: both, namespace: {{{ns}}}}
+            spec:
+              local: {v4pool: {subnet: 192.0.2.0/24, pool: 192.0.2.1-192.0.2.2}}
+              remote: {v4pool: {subnet: 198.51.100.0/24, pool: 198.51.100.1-198.51.100.2}}
+            """, "create", "-f", "-");
+        Assert.Equal(1, both.ExitCode);
+        Assert.Contains("The ServiceGroup \"both\" is invalid: spec: Invalid value: \"object\": exactly one of local, remote, or external must be specified", both.Stderr);
+
         var unknownField = await server.KubectlInAsync(bad.Replace("aggregation: /200", "pool: 192.0.2.1-192.0.2.2, colour: red"), "create", "-f", "-");
         Assert.Equal(1, unknownField.ExitCode);
         Assert.Contains("unknown field \"spec.local.v4pool.colour\"", unknownField.Stderr);
