@@ -7,6 +7,8 @@ public sealed class ApiServerOptions
 {
     /// <summary>CRD manifests served at start (apiextensions.k8s.io/v1 YAML); null serves none.</summary>
     public string? CrdDirectory { get; set; }
+    /// <summary>Further CRD manifest directories, loaded after <see cref="CrdDirectory"/>.</summary>
+    public IList<string> CrdDirectories { get; set; } = new List<string>();
     public TimeProvider Clock { get; set; } = TimeProvider.System;
     /// <summary>How often watches that asked for bookmarks get one.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -47,6 +49,7 @@ public sealed partial class ApiServer
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
             CreateObject(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
         if (Options.CrdDirectory != null) LoadCrds(Options.CrdDirectory);
+        foreach (var dir in Options.CrdDirectories) LoadCrds(dir);
     }
 
     public long ResourceVersion { get { lock (Store.Lock) return Store.ResourceVersion; } }
@@ -277,7 +280,8 @@ public sealed partial class ApiServer
             if (unknown.Count > 0)
             {
                 if (o.FieldValidation == "Strict")
-                    throw ApiError.BadRequest("strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+                    throw ApiError.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: "
+                        + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
                 if (o.FieldValidation == "Warn") o.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
             }
             errors.AddRange(SchemaValidator.Validate(served, type.Schema));

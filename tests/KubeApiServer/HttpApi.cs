@@ -47,6 +47,12 @@ public sealed class HttpApi
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug here must still answer like a server would, and say what broke.
+            Console.Error.WriteLine($"KubeApiServer: {ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString} failed: {e}");
+            await WriteStatusAsync(ctx, ApiError.Internal(e.GetType().Name + ": " + e.Message));
+        }
     }
 
     internal static async Task WriteStatusAsync(HttpContext ctx, ApiError e)
@@ -194,12 +200,16 @@ public sealed class HttpApi
 
     static async Task<JsonNode?> ReadBodyAsync(HttpContext ctx)
     {
-        using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync(ctx.RequestAborted);
-        if (string.IsNullOrWhiteSpace(text)) return null;
+        using var ms = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+        var bytes = ms.ToArray();
+        if (bytes.Length == 0) return null;
         var ct = ctx.Request.ContentType ?? "";
-        if (ct.Contains("protobuf", StringComparison.Ordinal) || ct.Contains("cbor", StringComparison.Ordinal))
-            throw new ApiError(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+        if (ct.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal)) return ProtobufBody.Decode(bytes);
+        if (ct.Contains("cbor", StringComparison.Ordinal))
+            throw new ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
+        var text = Encoding.UTF8.GetString(bytes);
+        if (string.IsNullOrWhiteSpace(text)) return null;
         if (ct.StartsWith("application/yaml", StringComparison.Ordinal))
             return Yaml.ParseDocuments(text).FirstOrDefault();
         return JsonNode.Parse(text);

@@ -3,7 +3,8 @@ using KubeApiServer;
 // Standalone: dotnet run --project tests/KubeApiServer -- --listen ADDR:PORT --kubeconfig-out FILE [--crds DIR]
 string listen = "127.0.0.1:6443";
 string? kubeconfigOut = null;
-string? crds = "deploy/crds";
+var crdDirs = new List<string> { "deploy/crds" };
+bool crdsGiven = false;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -11,35 +12,39 @@ for (int i = 0; i < args.Length; i++)
     {
         case "--listen": listen = Next(); break;
         case "--kubeconfig-out": kubeconfigOut = Next(); break;
-        case "--crds": crds = Next(); break;
-        case "--no-crds": crds = null; break;
+        case "--crds":
+            if (!crdsGiven) crdDirs.Clear();
+            crdsGiven = true;
+            crdDirs.Add(Next());
+            break;
+        case "--no-crds": crdDirs.Clear(); crdsGiven = true; break;
         case "-h" or "--help":
-            Console.WriteLine("KubeApiServer --listen ADDR:PORT [--kubeconfig-out FILE] [--crds DIR | --no-crds]");
+            Console.WriteLine("KubeApiServer --listen ADDR:PORT [--kubeconfig-out FILE] [--crds DIR]... [--no-crds]  (default --crds deploy/crds)");
             return 0;
         default:
             Console.Error.WriteLine($"unknown argument {args[i]}");
             return 2;
     }
 }
-if (crds != null && !Path.IsPathRooted(crds) && !Directory.Exists(crds))
+string? Resolve(string dir)
 {
+    if (Directory.Exists(dir) || Path.IsPathRooted(dir)) return Directory.Exists(dir) ? Path.GetFullPath(dir) : null;
     // `dotnet run` may start us in the project folder: resolve against the repository root too.
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "purelb.csproj")))
-        {
-            crds = Path.Combine(dir.FullName, crds);
-            break;
-        }
+    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+        if (File.Exists(Path.Combine(d.FullName, "purelb.csproj")))
+            return Directory.Exists(Path.Combine(d.FullName, dir)) ? Path.Combine(d.FullName, dir) : null;
+    return null;
 }
-if (crds != null && !Directory.Exists(crds))
+var resolved = new List<string>();
+foreach (var dir in crdDirs)
 {
-    Console.Error.WriteLine($"CRD directory {crds} not found; serving built-in kinds only");
-    crds = null;
+    if (Resolve(dir) is { } r) resolved.Add(r);
+    else Console.Error.WriteLine($"CRD directory {dir} not found; skipped");
 }
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-await using var host = await KubeApiServerHost.StartAsync(listen, new ApiServerOptions { CrdDirectory = crds },
+await using var host = await KubeApiServerHost.StartAsync(listen, new ApiServerOptions { CrdDirectories = resolved },
     kubeconfigOut != null ? Path.GetFullPath(kubeconfigOut) : null);
 Console.WriteLine($"listening on {host.BaseUrl}; kubeconfig {host.KubeconfigPath}");
 try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }

@@ -76,7 +76,33 @@ public static class SchemaValidator
                 if (obj[name] != null || obj.ContainsKey(name)) Check(obj[name], s, name, errors);
             }
         RequiredOf(obj, schema, "", errors);
+        Rules(obj, schema, "<root>", errors);
         return errors;
+    }
+
+    /// <summary>x-kubernetes-validations: CEL rules evaluated with self = this value.</summary>
+    static void Rules(JsonNode node, JsonObject schema, string path, List<FieldError> errors)
+    {
+        if (schema["x-kubernetes-validations"] is not JsonArray rules) return;
+        foreach (var r in rules.OfType<JsonObject>())
+        {
+            var rule = (string?)r["rule"];
+            if (rule == null) continue;
+            var field = (string?)r["fieldPath"] is { } fp ? path + fp : path;
+            try
+            {
+                if (!Cel.Holds(rule, node))
+                    errors.Add(FieldError.Invalid(field, Show(node), (string?)r["message"] ?? $"failed rule: {rule}"));
+            }
+            catch (Cel.CelError e)
+            {
+                errors.Add(FieldError.Invalid(field, Show(node), $"{(string?)r["message"] ?? "failed rule: " + rule}: {e.Message}"));
+            }
+            catch (Cel.Unsupported)
+            {
+                // Outside the CEL subset we evaluate (or a transition rule): not enforced.
+            }
+        }
     }
 
     static void RequiredOf(JsonObject o, JsonObject schema, string path, List<FieldError> errors)
@@ -148,11 +174,14 @@ public static class SchemaValidator
         {
             case JsonValue v when actual == "string":
                 CheckString((string)v!, schema, path, errors);
+                Rules(v, schema, path, errors);
                 break;
             case JsonValue v when actual is "integer" or "number":
                 CheckNumber(Json.Num(v), node, schema, path, errors);
+                Rules(v, schema, path, errors);
                 break;
             case JsonArray a:
+                Rules(a, schema, path, errors);
                 if (schema["maxItems"] is JsonValue mx && a.Count > Json.Int(mx)) errors.Add(FieldError.TooMany(path, a.Count, Json.Int(mx)));
                 if (schema["minItems"] is JsonValue mn && a.Count < Json.Int(mn))
                     errors.Add(FieldError.Invalid(path, a.Count.ToString(), $"{path} in body should have at least {Json.Int(mn)} items"));
@@ -160,6 +189,7 @@ public static class SchemaValidator
                     for (int i = 0; i < a.Count; i++) Check(a[i], items, $"{path}[{i}]", errors);
                 break;
             case JsonObject o:
+                Rules(o, schema, path, errors);
                 if (schema["properties"] is JsonObject props)
                     foreach (var (name, sub) in props)
                         if (sub is JsonObject s && o.ContainsKey(name)) Check(o[name], s, $"{path}.{name}", errors);

@@ -131,7 +131,7 @@ public sealed class Store
 /// <summary>A registered watch: the store pushes entries; the HTTP side drains them.</summary>
 public sealed class Watcher
 {
-    readonly Channel<HistoryEntry> _channel = Channel.CreateUnbounded<HistoryEntry>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<HistoryEntry> _channel = Channel.CreateUnbounded<HistoryEntry>();
     public string StorageKey { get; }
     public bool Dropped { get; private set; }
     public Watcher(string storageKey) => StorageKey = storageKey;

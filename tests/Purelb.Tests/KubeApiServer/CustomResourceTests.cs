@@ -24,7 +24,7 @@ public class CustomResourceTests
 
         var strict = await s.PostAsync(Widgets + "?fieldValidation=Strict", Widget("strict", extraSpec: new JsonObject { ["bogus"] = 1 }));
         Assert.Equal(HttpStatusCode.BadRequest, strict.Code);
-        Assert.Equal("strict decoding error: unknown field \"spec.bogus\"", strict.Str("message"));
+        Assert.Equal("Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"spec.bogus\"", strict.Str("message"));
     }
 
     [Fact]
@@ -56,6 +56,30 @@ public class CustomResourceTests
         var wrongType = await s.PostAsync(Widgets, Widget("typed", extraSpec: new JsonObject { ["size"] = "big" }));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongType.Code);
         Assert.Contains("spec.size in body must be of type integer: \"string\"", wrongType.Str("message"));
+    }
+
+    [Fact]
+    public async Task Validation_rules_in_CEL_are_enforced()
+    {
+        await using var s = await StartAsync();
+        var r = await s.PostAsync(Widgets, Widget("cel", extraSpec: new JsonObject { ["code"] = "ABC-1", ["size"] = 3 }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, r.Code);
+        Assert.Equal("Widget.example.com \"cel\" is invalid: spec: Invalid value: \"object\": a coded widget must be bigger than 5", r.Str("message"));
+        Assert.Equal(HttpStatusCode.Created, (await s.PostAsync(Widgets, Widget("cel", extraSpec: new JsonObject { ["code"] = "ABC-1", ["size"] = 6 }))).Code);
+    }
+
+    [Theory]
+    [InlineData("[has(self.a), has(self.b), has(self.c)].filter(x, x).size() == 1", """{"a":1}""", true)]
+    [InlineData("[has(self.a), has(self.b), has(self.c)].filter(x, x).size() == 1", """{"a":1,"b":2}""", false)]
+    [InlineData("!has(self.e) || !self.e || (has(self.n) && size(self.n) > 0)", """{"e":true,"n":[]}""", false)]
+    [InlineData("!has(self.e) || !self.e || (has(self.n) && size(self.n) > 0)", """{"e":true,"n":["x"]}""", true)]
+    [InlineData("self.g == 'default' || !self.g.matches('^/[0-9]+$') || int(self.g.substring(1)) <= 32", """{"g":"/24"}""", true)]
+    [InlineData("self.g == 'default' || !self.g.matches('^/[0-9]+$') || int(self.g.substring(1)) <= 32", """{"g":"/64"}""", false)]
+    [InlineData("self.items.all(i, i.port > 0 && i.port < 65536) && 'x' in self.tags", """{"items":[{"port":1}],"tags":["x"]}""", true)]
+    [InlineData("self.a * 2 + 1 == 7 ? self.s.startsWith('ab') : false", """{"a":3,"s":"abc"}""", true)]
+    public void Cel_subset_evaluates_the_rule_shapes_CRDs_use(string rule, string self, bool holds)
+    {
+        Assert.Equal(holds, global::KubeApiServer.Cel.Holds(rule, JsonNode.Parse(self)));
     }
 
     [Fact]
