@@ -15,6 +15,7 @@ var context = new BenchContext(root, Path.Combine(root, "out", "purelb"));
 IBenchmark[] all =
 [
     new BinaryBenchmark(),
+    new IpamBenchmark(),
 ];
 
 var selected = all.Where(b => only.Length == 0 || only.Contains(b.Group) || b.Names.Any(only.Contains)).ToList();
