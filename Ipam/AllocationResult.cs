@@ -123,7 +123,7 @@ public sealed record AllocationResult
 
     internal static AllocationResult Fail(AllocationError error, string message, PoolDefinition? group = null,
         IReadOnlyList<AllocationWarning>? warnings = null) =>
-        new() { Error = error, Message = message, Group = group, Warnings = warnings ?? [] };
+        new() { Error = error, Message = message, Group = group, Warnings = warnings is null || warnings.Count == 0 ? [] : warnings.ToArray() };
 
     public override string ToString() =>
         Succeeded ? $"ok [{string.Join(", ", Addresses)}] from {AllocatedFrom}" : $"{Error}: {Message}";

@@ -16,6 +16,7 @@ public sealed partial class IpamLedger
         if (string.IsNullOrEmpty(existing.ServiceKey))
             return AllocationResult.Fail(AllocationError.InvalidRequest, "the service key is empty");
         _journal.Clear();
+        _warnings.Clear();
         var result = AssignCore(existing);
         if (result.Succeeded)
         {
@@ -31,7 +32,7 @@ public sealed partial class IpamLedger
 
     private AllocationResult AssignCore(ExistingAllocation existing)
     {
-        var warnings = new List<AllocationWarning>();
+        var warnings = _warnings;
         var addresses = new List<IpAddr>(existing.Addresses.Count);
         foreach (var text in existing.Addresses)
         {
@@ -79,6 +80,7 @@ public sealed partial class IpamLedger
                     $"unknown LoadBalancer IP {a}: no pool found; kept but not counted"));
             }
         }
+        if (released.Count == 0) return ResultFor(svc, addresses, [], true, GroupProvenance.Existing, null, warnings);
         var added = addresses.Where(a => !released.Contains(a)).ToList();
         var gone = released.Where(a => !addresses.Contains(a)).ToList();
         return ResultFor(svc, added, gone, true, GroupProvenance.Existing, null, warnings);
@@ -92,6 +94,11 @@ public sealed partial class IpamLedger
     public RebuildReport Rebuild(IEnumerable<ExistingAllocation> allocations)
     {
         Clear();
+        if (allocations is ICollection<ExistingAllocation> known)
+        {
+            _services.EnsureCapacity(known.Count);
+            _addresses.EnsureCapacity(known.Count);
+        }
         int adopted = 0;
         var failures = new List<(ExistingAllocation, AllocationResult)>();
         var handlers = PoolChanged;

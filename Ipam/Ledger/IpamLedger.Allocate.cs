@@ -19,6 +19,7 @@ public sealed partial class IpamLedger
         if (string.IsNullOrEmpty(request.ServiceKey))
             return AllocationResult.Fail(AllocationError.InvalidRequest, "the service key is empty");
         _journal.Clear();
+        _warnings.Clear();
         var result = _services.TryGetValue(request.ServiceKey, out var existing)
             ? AllocateExisting(request, existing)
             : AllocateNew(request);
@@ -47,7 +48,8 @@ public sealed partial class IpamLedger
     {
         if (req.PinnedAddresses is not null) return AllocatePinned(req, null);
         var resolution = GroupResolver.Resolve(_config, req.Namespace, req.RequestedGroup);
-        var warnings = resolution.Warning is null ? new List<AllocationWarning>() : [resolution.Warning];
+        var warnings = _warnings;
+        if (resolution.Warning is not null) warnings.Add(resolution.Warning);
         if (!resolution.Succeeded)
             return AllocationResult.Fail(resolution.Error, resolution.Message!, resolution.Pool, warnings);
         var group = resolution.Pool!;
@@ -90,7 +92,7 @@ public sealed partial class IpamLedger
         if (familyError is not null) return AllocationResult.Fail(AllocationError.NoPoolForFamily, familyError, group, warnings);
         foreach (var family in needed)
         {
-            if (svc.Addresses.Exists(a => a.Address.Family == family)) continue;
+            if (HoldsFamily(svc, family)) continue;
             var (error, message) = TakeAddress(svc, pool, family, added);
             if (error != AllocationError.None) return AllocationResult.Fail(error, message, group, warnings);
         }
@@ -107,7 +109,9 @@ public sealed partial class IpamLedger
         switch (req.IpFamilyPolicy)
         {
             case IpFamilyPolicy.SingleStack:
-                return group.HasFamily(families[0]) ? ([families[0]], null) : ([], NoFamilyMessage(group, families[0]));
+                return group.HasFamily(families[0])
+                    ? (families[0] == IpFamily.IPv4 ? OnlyV4 : OnlyV6, null)
+                    : ([], NoFamilyMessage(group, families[0]));
             case IpFamilyPolicy.PreferDualStack:
                 var usable = families.Where(group.HasFamily).ToList();
                 if (usable.Count == 0) return ([], NoFamilyMessage(group, families[0]));
@@ -196,8 +200,11 @@ public sealed partial class IpamLedger
         }
         if (entry is null) return (AllocationError.None, "");
         List<ServiceEntry>? others = null;
-        foreach (var h in entry.Holders)
-            if (h != svc) (others ??= new List<ServiceEntry>(entry.Holders.Count)).Add(h);
+        for (int i = 0; i < entry.HolderCount; i++)
+        {
+            var h = entry.Holder(i);
+            if (h != svc) (others ??= new List<ServiceEntry>(entry.HolderCount)).Add(h);
+        }
         if (others is null) return (AllocationError.None, "");
         string theirKey = others[0].SharingKey;
         if (svc.SharingKey.Length == 0 || theirKey.Length == 0)
@@ -221,7 +228,7 @@ public sealed partial class IpamLedger
 
     private AllocationResult AllocatePinned(AllocationRequest req, ServiceEntry? existing)
     {
-        var warnings = new List<AllocationWarning>();
+        var warnings = _warnings;
         var pins = new List<IpAddr>(req.PinnedAddresses!.Count);
         foreach (var text in req.PinnedAddresses!)
         {
@@ -279,7 +286,7 @@ public sealed partial class IpamLedger
 
     private AllocationResult AllocateExisting(AllocationRequest req, ServiceEntry svc)
     {
-        var warnings = new List<AllocationWarning>();
+        var warnings = _warnings;
         bool registrationChanged = UpdateRegistration(svc, req, warnings);
         if (req.PinnedAddresses is null)
         {
@@ -460,6 +467,16 @@ public sealed partial class IpamLedger
 
     // ---- helpers --------------------------------------------------------------------------------
 
+    private static readonly IpFamily[] OnlyV4 = [IpFamily.IPv4];
+    private static readonly IpFamily[] OnlyV6 = [IpFamily.IPv6];
+
+    private static bool HoldsFamily(ServiceEntry svc, IpFamily family)
+    {
+        foreach (var a in svc.Addresses)
+            if (a.Address.Family == family) return true;
+        return false;
+    }
+
     private static IReadOnlyList<IpFamily> RequestedFamilies(AllocationRequest req)
     {
         var f = req.IpFamilies;
@@ -488,7 +505,7 @@ public sealed partial class IpamLedger
             SkipIPv6Dad = first?.SkipIPv6Dad ?? false,
             Group = group ?? first,
             Provenance = provenance,
-            Warnings = warnings,
+            Warnings = warnings.Count == 0 ? [] : warnings.ToArray(),
         };
     }
 

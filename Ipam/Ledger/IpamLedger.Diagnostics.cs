@@ -39,11 +39,11 @@ public sealed partial class IpamLedger
         foreach (var (addr, e) in _addresses)
         {
             if (e.Address != addr) return $"{addr}: entry keyed under another address";
-            if (e.Holders.Count == 0) return $"{addr}: no holders";
-            if (e.Holders.Distinct().Count() != e.Holders.Count) return $"{addr}: duplicate holder";
-            if (e.Holders.Count > 1)
+            if (e.HolderCount == 0) return $"{addr}: no holders";
+            if (e.Holders.Distinct().Count() != e.HolderCount) return $"{addr}: duplicate holder";
+            if (e.HolderCount > 1)
             {
-                var key = e.Holders[0].SharingKey;
+                var key = e.Holder(0).SharingKey;
                 if (key.Length == 0 || e.Holders.Any(h => h.SharingKey != key)) return $"{addr}: shared without a common key";
                 var seen = new HashSet<ServicePort>();
                 foreach (var h in e.Holders)

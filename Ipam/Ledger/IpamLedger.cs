@@ -19,6 +19,7 @@ public sealed partial class IpamLedger
     private readonly Dictionary<IpAddr, AddressEntry> _addresses = new();
     private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
     private readonly List<JournalEntry> _journal = new();
+    private readonly List<AllocationWarning> _warnings = new();
 
     public IpamLedger(IpamConfig? config = null)
     {
@@ -202,15 +203,15 @@ public sealed partial class IpamLedger
             Place(entry);
             _addresses.Add(address, entry);
         }
-        if (entry.Holders.Contains(svc)) return;
+        if (entry.HasHolder(svc)) return;
         Attach(svc, entry, index);
     }
 
     private void Attach(ServiceEntry svc, AddressEntry entry, int index)
     {
-        entry.Holders.Add(svc);
+        entry.AddHolder(svc);
         svc.Addresses.Insert(index, entry);
-        if (entry.Holders.Count == 1 && svc.SharingKey.Length > 0) entry.Pool?.AddBinding(entry);
+        if (entry.HolderCount == 1 && svc.SharingKey.Length > 0) entry.Pool?.AddBinding(entry);
         _journal.Add(new JournalEntry(JournalKind.Registered, svc, entry.Address, index, null, null));
     }
 
@@ -218,8 +219,8 @@ public sealed partial class IpamLedger
     {
         int index = svc.Addresses.IndexOf(entry);
         svc.Addresses.RemoveAt(index);
-        entry.Holders.Remove(svc);
-        if (entry.Holders.Count == 0)
+        entry.RemoveHolder(svc);
+        if (entry.HolderCount == 0)
         {
             if (svc.SharingKey.Length > 0) entry.Pool?.RemoveBinding(entry, svc.SharingKey);
             entry.Range?.Allocator.Free(entry.Offset);

@@ -32,9 +32,53 @@ internal sealed class AddressEntry(IpAddr address)
 
     public UInt128 Offset { get; set; }
 
-    public List<ServiceEntry> Holders { get; } = new(1);
+    // Nearly every address has one holder: keep it inline and only allocate a list for sharers.
+    private ServiceEntry? _first;
+    private List<ServiceEntry>? _more;
 
-    public string Key => Holders.Count == 0 ? "" : Holders[0].SharingKey;
+    public int HolderCount => _first is null ? 0 : 1 + (_more?.Count ?? 0);
+
+    public ServiceEntry Holder(int index) => index == 0 ? _first! : _more![index - 1];
+
+    public bool HasHolder(ServiceEntry svc) => _first == svc || (_more?.Contains(svc) ?? false);
+
+    public void AddHolder(ServiceEntry svc)
+    {
+        if (_first is null) _first = svc;
+        else (_more ??= new List<ServiceEntry>(2)).Add(svc);
+    }
+
+    public void RemoveHolder(ServiceEntry svc)
+    {
+        if (_first != svc)
+        {
+            _more?.Remove(svc);
+            return;
+        }
+        if (_more is { Count: > 0 })
+        {
+            _first = _more[0];
+            _more.RemoveAt(0);
+        }
+        else
+        {
+            _first = null;
+        }
+    }
+
+    /// <summary>The holders in registration order (allocates; not for hot paths).</summary>
+    public IEnumerable<ServiceEntry> Holders
+    {
+        get
+        {
+            if (_first is null) yield break;
+            yield return _first;
+            if (_more is null) yield break;
+            foreach (var m in _more) yield return m;
+        }
+    }
+
+    public string Key => _first?.SharingKey ?? "";
 }
 
 /// <summary>A range of a pool with its allocator.</summary>

@@ -82,9 +82,24 @@ internal sealed class RangeAllocator
     public bool TryTake(UInt128 offset)
     {
         if (offset > _lastOffset) throw new ArgumentOutOfRangeException(nameof(offset));
+        if (!_cursorPastEnd && offset == _cursor)
+        {
+            // In-order takes (a rebuild in allocation order) just move the cursor.
+            if (_usedAbove.Contains(offset)) return false;
+            AdvanceCursor();
+            while (!_cursorPastEnd && _usedAbove.Remove(_cursor)) AdvanceCursor();
+            Used++;
+            return true;
+        }
         bool taken = Below(offset) ? _freedBelow.Remove(offset) : _usedAbove.Add(offset);
         if (taken) Used++;
         return taken;
+    }
+
+    private void AdvanceCursor()
+    {
+        if (_cursor == _lastOffset) _cursorPastEnd = true;
+        else _cursor++;
     }
 
     /// <summary>Frees a given offset; false when it was not in use.</summary>

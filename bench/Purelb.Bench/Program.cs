@@ -17,6 +17,7 @@ IBenchmark[] all =
     new BinaryBenchmark(),
     new NetlinkBenchmark(),
     new BgpBenchmark(),
+    new IpamBenchmark(),
 ];
 
 var selected = all.Where(b => only.Length == 0 || only.Contains(b.Group) || b.Names.Any(only.Contains)).ToList();
