@@ -111,6 +111,18 @@ public sealed partial record NetboxPoolConfig
         if (spec.DnsZone is { } zone && !DnsZonePattern().IsMatch(zone))
             problems.Add($"netbox.dnsZone \"{zone}\" is not a DNS name");
 
+        if (!string.IsNullOrWhiteSpace(spec.CaBundle))
+        {
+            try
+            {
+                NetboxHttpHandler.LoadBundle(spec.CaBundle);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"netbox.caBundle: {e.Message}");
+            }
+        }
+
         var timeout = DefaultTimeout;
         if (spec.TimeoutSeconds is { } t)
         {
