@@ -43,7 +43,11 @@ public sealed record ExternalAllocationRequest(
     public bool IsPinned => Pinned is { Count: > 0 };
 }
 
-/// <summary>An address and the owner it is recorded for, as listed by an inventory.</summary>
+/// <summary>
+/// An address and the owner it is recorded for, as listed by an inventory. For an address kept for
+/// a sharing key the record does not say which Services share it: the owner's service key is then
+/// <c>*/*</c> and <see cref="ExternalOwner.SharingKey"/> is set.
+/// </summary>
 public sealed record ExternalHolding(ExternalOwner Owner, IPAddress Address);
 
 /// <summary>Pool usage; sizes are null when the source cannot know its capacity.</summary>
