@@ -10,6 +10,10 @@ namespace Purelb.Ipam.External;
 /// </summary>
 public sealed record ExternalOwner(string ServiceKey, string? SharingKey = null)
 {
+    public string ServiceKey { get; init; } = ServiceKey.IndexOf('/') is > 0 and var i && i < ServiceKey.Length - 1
+        ? ServiceKey
+        : throw new ArgumentException($"service key \"{ServiceKey}\" is not namespace/name", nameof(ServiceKey));
+
     public string Namespace => ServiceKey[..SlashIndex()];
     public string Name => ServiceKey[(SlashIndex() + 1)..];
     public bool IsShared => !string.IsNullOrEmpty(SharingKey);

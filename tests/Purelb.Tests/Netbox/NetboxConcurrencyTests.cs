@@ -20,11 +20,16 @@ public class NetboxConcurrencyTests : NetboxTestBed
     public async Task Two_allocators_racing_for_one_service_converge_on_one_record()
     {
         // Both look the Service up before either creates anything, then both create.
-        Netbox.Inject(new FakeFault(FakeFaultKind.DelayBefore, Delay: TimeSpan.FromMilliseconds(300), Match: r => r.Method == "POST"), count: 2);
+        var bothPosted = new TaskCompletionSource();
+        Netbox.Inject(new FakeFault(FakeFaultKind.DelayBefore, Match: r => r.Method == "POST", Until: bothPosted.Task), count: 2);
         var a = Source();
         var b = Source();
 
-        var results = await Task.WhenAll(a.AllocateAsync(V4("web/frontend"), None), b.AllocateAsync(V4("web/frontend"), None));
+        var racing = Task.WhenAll(a.AllocateAsync(V4("web/frontend"), None), b.AllocateAsync(V4("web/frontend"), None));
+        for (int i = 0; i < 500 && Netbox.Requests.Count(r => r.Method == "POST") < 2; i++)
+            await Task.Delay(10);
+        bothPosted.SetResult();
+        var results = await racing;
 
         Assert.Equal(2, Netbox.Requests.Count(r => r.Method == "POST"));
         Assert.Equal(Ips(results[0]), Ips(results[1]));
