@@ -10,6 +10,10 @@ namespace Purelb.Ipam.External;
 /// </summary>
 public sealed record ExternalOwner(string ServiceKey, string? SharingKey = null)
 {
+    public string ServiceKey { get; init; } = ServiceKey.IndexOf('/') is > 0 and var i && i < ServiceKey.Length - 1
+        ? ServiceKey
+        : throw new ArgumentException($"service key \"{ServiceKey}\" is not namespace/name", nameof(ServiceKey));
+
     public string Namespace => ServiceKey[..SlashIndex()];
     public string Name => ServiceKey[(SlashIndex() + 1)..];
     public bool IsShared => !string.IsNullOrEmpty(SharingKey);
@@ -43,7 +47,11 @@ public sealed record ExternalAllocationRequest(
     public bool IsPinned => Pinned is { Count: > 0 };
 }
 
-/// <summary>An address and the owner it is recorded for, as listed by an inventory.</summary>
+/// <summary>
+/// An address and the owner it is recorded for, as listed by an inventory. For an address kept for
+/// a sharing key the record does not say which Services share it: the owner's service key is then
+/// <c>*/*</c> and <see cref="ExternalOwner.SharingKey"/> is set.
+/// </summary>
 public sealed record ExternalHolding(ExternalOwner Owner, IPAddress Address);
 
 /// <summary>Pool usage; sizes are null when the source cannot know its capacity.</summary>

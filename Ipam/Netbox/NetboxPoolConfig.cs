@@ -111,6 +111,22 @@ public sealed partial record NetboxPoolConfig
         if (spec.DnsZone is { } zone && !DnsZonePattern().IsMatch(zone))
             problems.Add($"netbox.dnsZone \"{zone}\" is not a DNS name");
 
+        if (!string.IsNullOrWhiteSpace(spec.CaBundle) && spec.CaSecretRef is not null)
+            problems.Add("netbox.caBundle and netbox.caSecretRef are exclusive");
+        if (spec.CaSecretRef is { } ca && (string.IsNullOrEmpty(ca.Name) || string.IsNullOrEmpty(ca.Key)))
+            problems.Add("netbox.caSecretRef needs a name and a key");
+        if (!string.IsNullOrWhiteSpace(spec.CaBundle))
+        {
+            try
+            {
+                NetboxHttpHandler.LoadBundle(spec.CaBundle);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"netbox.caBundle: {e.Message}");
+            }
+        }
+
         var timeout = DefaultTimeout;
         if (spec.TimeoutSeconds is { } t)
         {

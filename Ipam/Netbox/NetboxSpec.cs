@@ -51,7 +51,7 @@ public sealed record NetboxSpec
     /// <summary>PEM CA certificates to trust instead of the system roots.</summary>
     [JsonPropertyName("caBundle")] public string? CaBundle { get; init; }
 
-    /// <summary>Secret or ConfigMap key with PEM CA certificates (read by the caller, like the token).</summary>
+    /// <summary>Secret key with PEM CA certificates, exclusive with <see cref="CaBundle"/>. The caller reads it, like the token, and sets <see cref="NetboxPoolConfig.CaBundlePem"/>.</summary>
     [JsonPropertyName("caSecretRef")] public SecretKeyRef? CaSecretRef { get; init; }
 
     /// <summary>Name written into every record's marker so clusters sharing a tenant never touch each other's addresses.</summary>

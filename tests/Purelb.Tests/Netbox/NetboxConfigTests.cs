@@ -67,6 +67,7 @@ public class NetboxConfigTests
     [InlineData("""{"url":"https://x","tenant":"k8s","v4prefix":"192.0.2.0/24","cluster":"a b"}""", "cluster")]
     [InlineData("""{"url":"https://x","tenant":"k8s","v4prefixId":0}""", "positive")]
     [InlineData("""{"url":"https://x","tenant":"k8s","v4prefix":"192.0.2.0/24","tokenSecretRef":{"name":"","key":"k"}}""", "tokenSecretRef")]
+    [InlineData("""{"url":"https://x","tenant":"k8s","v4prefix":"192.0.2.0/24","caSecretRef":{"name":"ca"}}""", "caSecretRef needs")]
     public void Bad_specs_are_refused_with_a_message_naming_the_field(string json, string expected)
     {
         var spec = JsonSerializer.Deserialize(json, NetboxSpecJsonContext.Default.NetboxSpec)!;

@@ -148,7 +148,7 @@ public class NetboxFaultTests : NetboxTestBed
 
     private static async Task WaitFor(Func<bool> condition)
     {
-        for (int i = 0; i < 100 && !condition(); i++)
+        for (int i = 0; i < 250 && !condition(); i++)
             await Task.Delay(20);
     }
 }

@@ -4,7 +4,7 @@ public enum FakeFaultKind
 {
     /// <summary>Answer with <see cref="FakeFault.Status"/> and a Netbox-style <c>{"detail"}</c> body; nothing is applied.</summary>
     Status,
-    /// <summary>Wait <see cref="FakeFault.Delay"/>, then process and answer normally (the client may have given up; the change still happens).</summary>
+    /// <summary>Wait <see cref="FakeFault.Delay"/> (and <see cref="FakeFault.Until"/>, when set), then process and answer normally (the client may have given up; the change still happens).</summary>
     DelayBefore,
     /// <summary>Process the request, then wait <see cref="FakeFault.Delay"/> before answering.</summary>
     DelayAnswer,
@@ -19,7 +19,9 @@ public enum FakeFaultKind
 }
 
 /// <param name="Match">Which requests the fault applies to (default: every /api/ request).</param>
-public sealed record FakeFault(FakeFaultKind Kind, int Status = 500, TimeSpan Delay = default, Func<FakeNetboxRequest, bool>? Match = null)
+/// <param name="Until">For <see cref="FakeFaultKind.DelayBefore"/>: hold the request until this completes, to order requests deterministically.</param>
+public sealed record FakeFault(FakeFaultKind Kind, int Status = 500, TimeSpan Delay = default, Func<FakeNetboxRequest, bool>? Match = null,
+    Task? Until = null)
 {
     public static FakeFault Http(int status, Func<FakeNetboxRequest, bool>? match = null) => new(FakeFaultKind.Status, status, Match: match);
 }

@@ -116,6 +116,8 @@ public sealed class FakeNetboxServer : IAsyncDisposable
                 case FakeFaultKind.DelayBefore:
                     // Not cancelled by the client going away: Netbox finishes what it started.
                     await Task.Delay(fault.Delay).ConfigureAwait(false);
+                    if (fault.Until is not null)
+                        await fault.Until.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                     break;
             }
         }
