@@ -54,6 +54,8 @@ public sealed partial class ApiServer
 
     public long ResourceVersion { get { lock (Store.Lock) return Store.ResourceVersion; } }
 
+    string Now() => Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Creates every CustomResourceDefinition found in the manifests under <paramref name="dir"/>.</summary>
     public int LoadCrds(string dir)
     {
@@ -237,7 +239,7 @@ public sealed partial class ApiServer
             md.Remove("deletionGracePeriodSeconds");
             md.Remove("selfLink");
             md["uid"] = Guid.NewGuid().ToString();
-            md["creationTimestamp"] = Json.Now();
+            md["creationTimestamp"] = Now();
             if (t.Type.TracksGeneration) md["generation"] = 1;
             else md.Remove("generation");
             if (t.Type.HasStatus && t.Type.IsCustom) body.Remove("status");
@@ -413,7 +415,7 @@ public sealed partial class ApiServer
             {
                 if (old["metadata"]!["deletionTimestamp"] != null) return new WriteResult(200, t.Type.Behavior.FromStorage(old));
                 var marked = (JsonObject)old.DeepClone();
-                marked["metadata"]!["deletionTimestamp"] = Json.Now();
+                marked["metadata"]!["deletionTimestamp"] = Now();
                 marked["metadata"]!["deletionGracePeriodSeconds"] = 0;
                 if (o.DryRun) return new WriteResult(200, t.Type.Behavior.FromStorage(marked));
                 Store.Commit(t.Type.StorageKey, key, marked);
