@@ -83,7 +83,7 @@ public sealed class KubeApiServerHost : IAsyncDisposable
     }
 }
 
-/// <summary>A kubeconfig pointing at the server over plain HTTP, no credentials.</summary>
+/// <summary>A kubeconfig pointing at the server over plain HTTP, with a placeholder token the server ignores.</summary>
 public static class Kubeconfig
 {
     public static void Write(string path, string baseUrl)
@@ -101,7 +101,9 @@ public static class Kubeconfig
                 server: {{baseUrl}}
             users:
             - name: purelb-test
-              user: {}
+              user:
+                # The server checks no credentials; some clients (KubernetesClient) refuse a user without any.
+                token: kubeapiserver-test
             contexts:
             - name: purelb-test
               context:
