@@ -439,9 +439,8 @@ public sealed partial class ApiServer
             foreach (var item in items.Items)
             {
                 var md = item["metadata"]!;
-                var r = Delete(t with { Name = (string)md["name"]!, Namespace = (string?)md["namespace"] }, null, o);
+                Delete(t with { Name = (string)md["name"]!, Namespace = (string?)md["namespace"] }, null, o);
                 deleted.Add(item);
-                _ = r;
             }
             return new JsonObject
             {

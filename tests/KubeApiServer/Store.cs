@@ -138,8 +138,6 @@ public sealed class Store
         _watchers.Clear();
     }
 
-    /// <summary>Sends a bookmark-eligible tick to every watcher (used by the bookmark timer).</summary>
-    public IReadOnlyList<Watcher> Watchers => _watchers;
 }
 
 /// <summary>A registered watch: the store pushes entries; the HTTP side drains them.</summary>
