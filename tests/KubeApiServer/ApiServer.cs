@@ -16,6 +16,9 @@ public sealed class ApiServerOptions
     public int MaxHistory { get; set; } = 200_000;
 }
 
+/// <param name="Watch">The request carried watch=1/true.</param>
+public sealed record RequestRecord(string Method, string Path, bool Watch);
+
 /// <summary>What a resource request addresses.</summary>
 public sealed record Target(ResourceType Type, string? Namespace, string? Name, string? Subresource);
 
@@ -39,6 +42,9 @@ public sealed partial class ApiServer
     public Store Store { get; } = new();
     public Registry Registry { get; } = new();
     public FaultInjector Faults { get; } = new();
+
+    /// <summary>Every API request served, so tests can check what a client did (e.g. against its RBAC rules).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<RequestRecord> RequestLog { get; } = new();
     TimeProvider Clock => Options.Clock;
 
     public ApiServer(ApiServerOptions? options = null)

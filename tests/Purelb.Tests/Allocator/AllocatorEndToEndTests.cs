@@ -198,3 +198,37 @@ public class AllocatorExternalIpamTests
         await lab.EventuallyAsync(() => sidecar.Pools.Holdings("ext").Count, n => n == 0, "the sidecar to get the address back");
     }
 }
+
+[Trait("Category", "EndToEnd")]
+public class AllocatorRbacTests
+{
+    /// <summary>Every call the real allocator makes in a busy scenario is allowed by the RBAC we ship, in the install namespace.</summary>
+    [Fact]
+    public async Task Every_api_call_of_the_allocator_is_allowed_by_its_shipped_rbac()
+    {
+        await using var lab = await AllocatorLab.StartAsync();
+        lab.ServiceGroup("default", "192.0.2.70/31", "192.0.2.0/24");
+        lab.ServiceGroup("broken", "198.51.100.1-198.51.100.2", "192.0.2.0/24");
+        lab.StartAllocator();
+        lab.Service("default", "a");
+        lab.Service("default", "b");
+        lab.Service("default", "c"); // exhausted: an event
+        await lab.IngressOfAsync("default", "b");
+        lab.Api.Patch(new global::KubeApiServer.Target(lab.Api.Registry.InGroupVersion("", "v1").First(t => t.Kind == "Service"), "default", "a", null),
+            "application/merge-patch+json", JsonNode.Parse("""{"spec":{"type":"ClusterIP"}}"""), new global::KubeApiServer.WriteOptions());
+        await lab.IngressOfAsync("default", "c");
+        await lab.EventuallyAsync(() => lab.Events("ParseFailed"), e => e.Count > 0, "a ParseFailed event");
+
+        var rules = Purelb.Tests.Deploy.RbacRules.ForServiceAccount(
+            Path.Combine(Purelb.Tests.Deploy.ManifestSet.DeployDirectory, "helm", "purelb", "files", "rbac-allocator.yaml"), "purelb-allocator");
+        var calls = lab.Api.RequestLog
+            .Select(r => Purelb.Tests.Deploy.ApiCall.FromRequest(r.Method, r.Path, r.Watch))
+            .OfType<Purelb.Tests.Deploy.ApiCall>()
+            .Where(c => !(c.Group == "" && c.Resource == "namespaces" && c.Verb == "create")) // the test's own seeding
+            .Distinct().ToList();
+        Assert.Contains(calls, c => c.Resource == "services/status" && c.Verb == "update");
+        Assert.Contains(calls, c => c.Resource == "servicegroups/status" && c.Verb == "patch");
+        var denied = calls.Where(c => !rules.Allows(c)).ToList();
+        Assert.True(denied.Count == 0, "not allowed by rbac-allocator.yaml: " + string.Join("; ", denied));
+    }
+}
