@@ -154,4 +154,20 @@ public sealed class BgpEndToEndTests(BgpLabFixture fixture) : IClassFixture<BgpL
         await AssertNextHops(v4, []);
         await AssertNextHops(v6, []);
     }
+
+    [Fact]
+    public async Task Route_monitor_sees_the_route_come_and_go()
+    {
+        var v4 = IPNetwork.Parse("198.51.100.50/32");
+        await using var monitor = await RouterRouteMonitor.StartAsync(_lab);
+        await using var nodes = _lab.StartAnnouncers();
+
+        nodes.SetAll("default/mon", v4);
+        await monitor.WaitAsync(v4, V4Of(1, 2, 3), Converge);
+        Assert.Equal(3, (await _lab.RouterNextHopsAsync(v4)).Count);
+
+        nodes.RemoveAll("default/mon");
+        await monitor.WaitAsync(v4, [], Converge);
+        Assert.Empty(await _lab.RouterNextHopsAsync(v4));
+    }
 }
