@@ -27,8 +27,9 @@ public static class KubeClientFactory
     }
 
     /// <summary>
-    /// An API client for a resolved configuration. The HTTP stack is built here rather than by the library's
-    /// <c>Kubernetes</c> class, whose thousands of generated operations we never call and would otherwise ship.
+    /// An API client for a resolved configuration. The HTTP stack (TLS trust, client certificate, credentials,
+    /// keep-alive pings that notice a dead watch connection) is built here so that every setting is ours to see;
+    /// the library's <c>Kubernetes</c> class is not used.
     /// </summary>
     public static KubeApiClient Create(KubernetesClientConfiguration config)
     {

@@ -11,13 +11,16 @@ public sealed partial class IpamLedger
     /// a duplicate in the cluster is reported instead of being recorded. Adopting the same addresses
     /// again only refreshes the sharing key and ports.
     /// </summary>
-    public AllocationResult Assign(ExistingAllocation existing)
+    public AllocationResult Assign(ExistingAllocation existing) => Assign(existing, describe: true);
+
+    /// <param name="describe">False on the bulk restart path: a success returns a shared empty result.</param>
+    private AllocationResult Assign(ExistingAllocation existing, bool describe)
     {
         if (string.IsNullOrEmpty(existing.ServiceKey))
             return AllocationResult.Fail(AllocationError.InvalidRequest, "the service key is empty");
         _journal.Clear();
         _warnings.Clear();
-        var result = AssignCore(existing);
+        var result = AssignCore(existing, describe);
         if (result.Succeeded)
         {
             Commit();
@@ -30,7 +33,9 @@ public sealed partial class IpamLedger
         return result;
     }
 
-    private AllocationResult AssignCore(ExistingAllocation existing)
+    private static readonly AllocationResult Adopted = new() { Changed = true, Provenance = GroupProvenance.Existing };
+
+    private AllocationResult AssignCore(ExistingAllocation existing, bool describe)
     {
         var warnings = _warnings;
         var addresses = new List<IpAddr>(existing.Addresses.Count);
@@ -80,6 +85,7 @@ public sealed partial class IpamLedger
                     $"unknown LoadBalancer IP {a}: no pool found; kept but not counted"));
             }
         }
+        if (!describe) return Adopted;
         if (released.Count == 0) return ResultFor(svc, addresses, [], true, GroupProvenance.Existing, null, warnings);
         var added = addresses.Where(a => !released.Contains(a)).ToList();
         var gone = released.Where(a => !addresses.Contains(a)).ToList();
@@ -107,7 +113,7 @@ public sealed partial class IpamLedger
         {
             foreach (var a in allocations)
             {
-                var r = Assign(a);
+                var r = Assign(a, describe: false);
                 if (r.Succeeded) adopted++;
                 else failures.Add((a, r));
             }

@@ -12,7 +12,7 @@ public sealed partial class AllocatorController
         var svc = _services.Cache.Get(key);
         if (svc is null)
         {
-            ReleaseDeleted(key);
+            await ReleaseDeletedAsync(key, ct).ConfigureAwait(false);
             return;
         }
         if (!_settings.IsOurClass(svc.Spec.LoadBalancerClass))
@@ -40,6 +40,11 @@ public sealed partial class AllocatorController
 
         var request = ServiceGroupTranslator.ToAllocationRequest(svc, ActiveSubnets.From(_leases.Cache.List(), _time.GetUtcNow()));
         var result = _ledger.Allocate(request);
+        if (result.Error == AllocationError.ExternalGroup && result.Group is { } externalPool)
+        {
+            await SyncExternalAsync(svc, key, request, externalPool, ct).ConfigureAwait(false);
+            return;
+        }
         if (!result.Succeeded)
         {
             var pool = request.RequestedGroup ?? "<none>";
@@ -64,23 +69,25 @@ public sealed partial class AllocatorController
         if (result.Released.Count > 0)
             _events.Record(reference, EventTypes.Normal, "AddressReleased", $"Released {string.Join(", ", result.Released)}");
 
-        await WriteBackAsync(svc, result, ct).ConfigureAwait(false);
+        await WriteBackAsync(svc, result.Addresses.Select(a => a.ToString()).ToList(), result.AllocatedFrom, result.PoolType,
+            result.SkipIPv6Dad, ct).ConfigureAwait(false);
     }
 
-    private async Task WriteBackAsync(V1Service svc, AllocationResult result, CancellationToken ct)
+    private async Task WriteBackAsync(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType,
+        bool skipDad, CancellationToken ct)
     {
         var annotations = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             [Annotations.AllocatedBy] = Annotations.AllocatedByValue,
-            [Annotations.AllocatedFrom] = result.AllocatedFrom,
-            [Annotations.PoolType] = result.PoolType,
-            [Annotations.SkipIpv6Dad] = result.SkipIPv6Dad ? Annotations.TrueValue : null,
+            [Annotations.AllocatedFrom] = allocatedFrom,
+            [Annotations.PoolType] = poolType,
+            [Annotations.SkipIpv6Dad] = skipDad ? Annotations.TrueValue : null,
         };
         if (svc.Metadata.Annotation(Annotations.ReEvaluate) == Annotations.TrueValue) annotations[Annotations.ReEvaluate] = null;
         var basis = svc;
         if (annotations.Any(a => svc.Metadata.Annotation(a.Key) != a.Value))
             basis = await _writer.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
-        var ingress = result.Addresses.Select(a => new V1LoadBalancerIngress { Ip = a.ToString(), IpMode = "VIP" }).ToList();
+        var ingress = addresses.Select(a => new V1LoadBalancerIngress { Ip = a, IpMode = "VIP" }).ToList();
         await _writer.WriteStatusAsync(basis, new V1ServiceStatus
         {
             LoadBalancer = new V1LoadBalancerStatus { Ingress = ingress },
@@ -88,10 +95,12 @@ public sealed partial class AllocatorController
         }, ct).ConfigureAwait(false);
     }
 
-    private void ReleaseDeleted(string key)
+    private async Task ReleaseDeletedAsync(string key, CancellationToken ct)
     {
+        // External first: if the sidecar cannot be reached this throws, and the retry keeps the key in mind.
+        var external = await ReleaseExternalAsync(key, ct).ConfigureAwait(false);
         var released = _ledger.Release(key);
-        if (released.Released.Count == 0) return;
+        if (released.Released.Count == 0 && !external) return;
         _log.LogInformation("{Service}: deleted; released {Addresses}", key, string.Join(", ", released.Released));
         // A freed address may be what a pending Service is waiting for.
         EnqueueAllServices();
@@ -100,6 +109,7 @@ public sealed partial class AllocatorController
     /// <summary>Type changed away from LoadBalancer (allocator.md §4.10): release, clear ingress, drop our annotations.</summary>
     private async Task ReleaseNotLoadBalancerAsync(V1Service svc, string key, CancellationToken ct)
     {
+        await ReleaseExternalAsync(key, ct).ConfigureAwait(false);
         var released = _ledger.Release(key);
         var annotations = svc.Metadata.Annotations ?? new Dictionary<string, string>();
         var ours = new[] { Annotations.AllocatedFrom, Annotations.AllocatedBy };

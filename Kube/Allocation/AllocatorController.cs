@@ -10,7 +10,7 @@ namespace Purelb.Kube.Allocation;
 /// reconciles each key against the current cache (allocator.md §1.3–§1.5). All ledger mutation happens on that
 /// worker, so the IPAM core needs no locks; Kubernetes objects are the only persistent state (§4.12).
 /// </summary>
-public sealed partial class AllocatorController
+public sealed partial class AllocatorController : IDisposable
 {
     private readonly KubeApiClient _api;
     private readonly Informer<V1Service> _services;
@@ -24,6 +24,7 @@ public sealed partial class AllocatorController
     private readonly ILogger _log;
     private readonly WorkQueue<AllocatorWorkItem> _queue;
     private readonly IpamLedger _ledger = new();
+    private readonly ExternalSources _external = new();
     private readonly HashSet<string> _dirtyPools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PoolStatusValues> _writtenStatus = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _seenGroupGenerations = new(StringComparer.Ordinal);
@@ -118,6 +119,7 @@ public sealed partial class AllocatorController
         await Task.WhenAll(_services.WaitForSyncAsync(ct), _groups.WaitForSyncAsync(ct), _leases.WaitForSyncAsync(ct)).ConfigureAwait(false);
         LoadConfig();
         RebuildFromServices();
+        RebuildExternalHolders();
         _synced = true;
         _log.LogInformation("ready: {Services} Services in cache, {Held} addresses adopted, {Pools} pools",
             _services.Cache.Count, _ledger.AddressCount, _ledger.Config.Pools.Count);
@@ -159,6 +161,12 @@ public sealed partial class AllocatorController
         AllocatorWorkKind.PublishStatus => PublishStatusAsync(ct),
         _ => SyncServiceAsync(item.Key, ct),
     };
+
+    public void Dispose()
+    {
+        _external.Dispose();
+        _queue.Dispose();
+    }
 
     private Task LoadConfigAndReprocess()
     {

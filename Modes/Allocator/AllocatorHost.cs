@@ -35,7 +35,7 @@ public static class AllocatorHost
         var health = new HealthChecks();
         await using var informers = new InformerFactory(api, time, loggers);
         var events = new EventRecorder(api, "purelb-allocator", time, loggers.CreateLogger("purelb.events"));
-        var controller = new AllocatorController(api, informers, events, new AllocatorMetrics(registry),
+        using var controller = new AllocatorController(api, informers, events, new AllocatorMetrics(registry),
             new AllocatorSettings(options.Namespace, options.HandleUnclassed), time, loggers);
         health.AddLiveness("process", () => (true, ""));
         health.AddReadiness("synced", () => (controller.IsReady, controller.IsReady ? "" : "waiting for the first list and the configuration"));

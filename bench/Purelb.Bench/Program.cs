@@ -18,6 +18,7 @@ IBenchmark[] all =
     new NetlinkBenchmark(),
     new BgpBenchmark(),
     new IpamBenchmark(),
+    new AllocatorBenchmark(),
 ];
 
 var selected = all.Where(b => only.Length == 0 || only.Contains(b.Group) || b.Names.Any(only.Contains)).ToList();

@@ -19,8 +19,9 @@ public sealed class SidecarAddressSource : IExternalAddressSource
     private readonly IPAM.IPAMClient _client;
     private readonly TimeProvider _time;
 
+    /// <param name="socketPath">Only for messages: where the channel connects.</param>
     public SidecarAddressSource(string poolName, string provider, string announce, GrpcChannel channel,
-        TimeSpan? callTimeout = null, TimeProvider? time = null)
+        TimeSpan? callTimeout = null, TimeProvider? time = null, string? socketPath = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolName);
         if (announce is not ("local" or "remote"))
@@ -31,7 +32,10 @@ public sealed class SidecarAddressSource : IExternalAddressSource
         CallTimeout = callTimeout ?? TimeSpan.FromSeconds(10);
         _client = new IPAM.IPAMClient(channel);
         _time = time ?? TimeProvider.System;
+        _socketPath = socketPath;
     }
+
+    private readonly string? _socketPath;
 
     public string PoolName { get; }
 
@@ -141,7 +145,9 @@ public sealed class SidecarAddressSource : IExternalAddressSource
         };
         string hint = kind switch
         {
-            ExternalIpamErrorKind.Unavailable => " (is the sidecar running and its socket shared with the allocator?)",
+            ExternalIpamErrorKind.Unavailable => _socketPath is null
+                ? " (is the sidecar running and its socket shared with the allocator?)"
+                : $" (is the sidecar running and listening on {_socketPath}, on a volume shared with the allocator?)",
             ExternalIpamErrorKind.Timeout => $" (no answer within {CallTimeout.TotalSeconds:0.#} s)",
             _ => "",
         };

@@ -170,3 +170,31 @@ public class AllocatorEndToEndTests
     private static ResourceType ServiceType(AllocatorLab lab) =>
         lab.Api.Registry.InGroupVersion("", "v1").First(t => t.Kind == "Service");
 }
+
+[Trait("Category", "EndToEnd")]
+public class AllocatorExternalIpamTests
+{
+    [Fact]
+    public async Task An_external_group_takes_addresses_from_the_sidecar_and_returns_them_on_delete()
+    {
+        var socket = Purelb.Tests.Fakes.TestSidecar.TestSidecarServer.NewSocketPath();
+        await using var sidecar = await Purelb.Tests.Fakes.TestSidecar.TestSidecarServer.StartAsync(socket, "10.20.30.0/24");
+        await using var lab = await AllocatorLab.StartAsync();
+        var group = AllocatorLab.Json("""{"apiVersion":"purelb.io/v2","kind":"ServiceGroup","spec":{}}""");
+        group["metadata"] = new JsonObject { ["name"] = "ext", ["namespace"] = AllocatorLab.InstallNamespace };
+        group["spec"]!["external"] = new JsonObject { ["provider"] = "test-sidecar", ["socket"] = socket, ["announce"] = "remote" };
+        lab.Create(group);
+        lab.StartAllocator();
+        lab.Service("default", "web", annotations: """{"purelb.io/service-group":"ext"}""");
+        var ingress = await lab.IngressOfAsync("default", "web");
+        Assert.StartsWith("10.20.30.", ingress[0]);
+        var svc = lab.GetService("default", "web");
+        Assert.Equal("ext", AllocatorLab.Annotation(svc, "purelb.io/allocated-from"));
+        Assert.Equal("remote", AllocatorLab.Annotation(svc, "purelb.io/pool-type"));
+        Assert.Equal("default/web", Assert.Single(sidecar.Pools.Holdings("ext")).Value);
+
+        lab.Api.Delete(new global::KubeApiServer.Target(lab.Api.Registry.InGroupVersion("", "v1").First(t => t.Kind == "Service"), "default", "web", null),
+            null, new global::KubeApiServer.WriteOptions());
+        await lab.EventuallyAsync(() => sidecar.Pools.Holdings("ext").Count, n => n == 0, "the sidecar to get the address back");
+    }
+}

@@ -31,11 +31,11 @@ public sealed class AllocatorLab : IAsyncDisposable
         return lab;
     }
 
-    public LabProcess StartAllocator(params string[] extra)
+    public LabProcess StartAllocator(string metricsAddress = "127.0.0.1:0", string logLevel = "debug")
     {
         var process = PurelbBinary.Start($"allocator-{_processes.Count}", null,
-            ["allocator", "--kubeconfig", Host.KubeconfigPath, "--namespace", InstallNamespace, "--metrics-address", "127.0.0.1:0",
-             "--log-level", "debug", .. extra], _logs);
+            ["allocator", "--kubeconfig", Host.KubeconfigPath, "--namespace", InstallNamespace, "--metrics-address", metricsAddress,
+             "--log-level", logLevel], _logs);
         _processes.Add(process);
         Allocator = process;
         return process;

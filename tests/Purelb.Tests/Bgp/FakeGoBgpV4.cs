@@ -66,7 +66,7 @@ public sealed class FakeGoBgpV4 : GoBgpService.GoBgpServiceBase
         if (Asn == 0) throw new RpcException(new Status(StatusCode.Unknown, "bgp server hasn't started yet"));
         var path = request.Path ?? throw new RpcException(new Status(StatusCode.Unknown, "nil path"));
         if (path.Family is null) throw new RpcException(new Status(StatusCode.Unknown, "family cannot be nil"));
-        if (!path.Pattrs.Any(a => a.AttrCase is Attribute.AttrOneofCase.NextHop or Attribute.AttrOneofCase.MpReach))
+        if (!path.Pattrs.Any(a => a.AttrCase is Purelb.Bgp.Protos.V4.Attribute.AttrOneofCase.NextHop or Purelb.Bgp.Protos.V4.Attribute.AttrOneofCase.MpReach))
             throw new RpcException(new Status(StatusCode.Unknown, "nexthop not found"));
         var uuid = Guid.NewGuid().ToByteArray();
         var stored = path.Clone();

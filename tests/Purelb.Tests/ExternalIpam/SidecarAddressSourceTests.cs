@@ -25,7 +25,7 @@ public sealed class SidecarAddressSourceTests : IAsyncLifetime
     }
 
     private SidecarAddressSource Source(string pool = "ext-pool", TimeSpan? timeout = null) =>
-        new(pool, "test-ipam", "remote", _channels.Get(_socket), timeout);
+        new(pool, "test-ipam", "remote", _channels.Get(_socket), timeout, socketPath: _socket);
 
     private static ExternalAllocationRequest Request(string service, FamilyRequest families, string? sharingKey = null) =>
         new(new ExternalOwner(service, sharingKey), families);
@@ -160,7 +160,7 @@ public sealed class SidecarAddressSourceTests : IAsyncLifetime
         var source = Source();
         var error = await Assert.ThrowsAsync<ExternalIpamException>(() => source.AllocateAsync(Request("web/a", FamilyRequest.IPv4), default));
         Assert.Equal(ExternalIpamErrorKind.Unavailable, error.Kind);
-        Assert.Contains("sidecar", error.Message);
+        Assert.Contains(_socket, error.Message);
 
         _sidecar = await TestSidecarServer.StartAsync(_socket, "10.20.30.0/29", null);
         Assert.Equal("10.20.30.1", Ips(await source.AllocateAsync(Request("web/a", FamilyRequest.IPv4), default)));

@@ -82,3 +82,23 @@ public class StatusTests
     [InlineData("a", "A")]
     public void Capitalize(string input, string expected) => Assert.Equal(expected, PoolStatusValues.Capitalize(input));
 }
+
+/// <summary>Upstream TestAllocationFailureReason / TestIsRetryableAllocationErr, for the ledger's errors.</summary>
+public class AllocationErrorTests
+{
+    [Theory]
+    [InlineData(AllocationError.PoolExhausted, "exhausted")]
+    [InlineData(AllocationError.PortConflict, "port_conflict")]
+    [InlineData(AllocationError.SharingConflict, "sharing_key_conflict")]
+    [InlineData(AllocationError.NamespaceNotAllowed, "namespace_denied")]
+    [InlineData(AllocationError.AmbiguousNamespaceDefault, "ambiguous_namespace_default")]
+    [InlineData(AllocationError.InvalidGroup, "no_usable_pool")]
+    [InlineData(AllocationError.NoGroup, "unknown_pool")]
+    [InlineData(AllocationError.InvalidPinnedAddress, "other")]
+    [InlineData(AllocationError.PinnedAddressTaken, "other")]
+    public void Metric_reason(AllocationError error, string reason) => Assert.Equal(reason, error.MetricReason());
+
+    [Fact]
+    public void Ledger_errors_are_permanent() =>
+        Assert.All(Enum.GetValues<AllocationError>(), e => Assert.False(e.IsRetryable()));
+}

@@ -89,4 +89,15 @@ public sealed class ConnectionTests : IDisposable
         addresses.Delete(_v0, IPAddress.Parse("10.124.0.1"), 32);
         Assert.Null(_ns.Address("v0", "10.124.0.1"));
     }
+
+    [Fact]
+    public void A_datagram_larger_than_the_buffer_is_reported_not_truncated_silently()
+    {
+        using var socket = _ns.Namespace.Run(() => NetlinkSocket.Open(TimeSpan.FromSeconds(5)));
+        var request = new byte[64];
+        var dump = AddressMessage.Dump(request, AddressFamily.InterNetwork).Finish(1, socket.PortId);
+        Assert.Equal(Errno.None, socket.Send(dump));
+        var small = new byte[64];
+        Assert.Equal(Errno.EMSGSIZE, socket.Receive(small, out _));
+    }
 }
