@@ -63,6 +63,14 @@ public sealed class AgentEndToEndTests(AgentLabFixture fixture, ITestOutputHelpe
         await Lab.EventuallyAsync(() => AgentLab.Annotation(Lab.GetService("dual"), "purelb.io/announcing-IPv6"),
             v => v == $"{holder6},eth0,{v6}", "the announcing-IPv6 annotation");
 
+        // Each node's lease is owned by its Node object and advertises the node's subnets.
+        var lease = Lab.Api.GetObject("coordination.k8s.io/v1", "Lease", AgentLab.InstallNamespace, "purelb-node-" + holder4)!;
+        var node = Lab.Api.GetObject("v1", "Node", null, holder4)!;
+        Assert.Equal((string?)node["metadata"]!["uid"], (string?)lease["metadata"]!["ownerReferences"]![0]!["uid"]);
+        Assert.Equal("Node", (string?)lease["metadata"]!["ownerReferences"]![0]!["kind"]);
+        Assert.Contains("192.0.2.0/24", AgentLab.Annotation(lease, "purelb.io/subnets"));
+        Assert.Contains("2001:db8::/64", AgentLab.Annotation(lease, "purelb.io/subnets"));
+
         var seen = await frames;
         Assert.Contains(seen, f => IsArp(f) && ArpSender(f).Equals(v4));
         Assert.Contains(seen, f => IsNeighborAdvertisement(f) && NaTarget(f).Equals(v6));
