@@ -119,7 +119,10 @@ public static class PoolsReportRenderer
         foreach (var note in report.Notes)
         {
             output.WriteLine();
-            output.WriteLine($"Note: {note}");
+            foreach (var line in ReportText.Wrap(note, TextTable.DefaultMaxWidth, "Note: ", "      "))
+            {
+                output.WriteLine(line);
+            }
         }
     }
 

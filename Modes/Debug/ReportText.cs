@@ -72,4 +72,27 @@ public static class ReportText
     public static DateTimeOffset? Utc(DateTime? time) => time is not { } t ? null
         : t.Kind == DateTimeKind.Local ? new DateTimeOffset(t).ToUniversalTime()
         : new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+
+    /// <summary>Word-wraps <paramref name="text"/> to <paramref name="width"/> columns, continuation lines indented by <paramref name="indent"/>.</summary>
+    public static IEnumerable<string> Wrap(string text, int width, string firstPrefix, string indent)
+    {
+        var line = new System.Text.StringBuilder(firstPrefix);
+        var empty = true;
+        foreach (var word in text.Split(' '))
+        {
+            if (!empty && line.Length + 1 + word.Length > width)
+            {
+                yield return line.ToString();
+                line.Clear().Append(indent);
+                empty = true;
+            }
+            if (!empty)
+            {
+                line.Append(' ');
+            }
+            line.Append(word);
+            empty = false;
+        }
+        yield return line.ToString();
+    }
 }

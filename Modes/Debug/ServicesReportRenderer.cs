@@ -44,14 +44,20 @@ public static class ServicesReportRenderer
             {
                 foreach (var problem in service.Problems)
                 {
-                    output.WriteLine($"  {service.Namespace}/{service.Name}: {problem}");
+                    foreach (var line in ReportText.Wrap(problem, TextTable.DefaultMaxWidth, $"  {service.Namespace}/{service.Name}: ", "      "))
+                    {
+                        output.WriteLine(line);
+                    }
                 }
             }
         }
         foreach (var note in report.Notes)
         {
             output.WriteLine();
-            output.WriteLine($"Note: {note}");
+            foreach (var line in ReportText.Wrap(note, TextTable.DefaultMaxWidth, "Note: ", "      "))
+            {
+                output.WriteLine(line);
+            }
         }
     }
 
