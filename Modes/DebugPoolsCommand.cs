@@ -14,7 +14,7 @@ public static class DebugPoolsCommand
         var kubeconfig = CommonOptions.Kubeconfig();
         var installNamespace = CommonOptions.Namespace();
         var output = CommonOptions.Output();
-        output.AcceptOnlyFromAmong(PoolsReportRenderer.Formats);
+        output.AcceptOnlyFromAmong(StructuredOutput.Formats);
         var files = new Option<string[]>("--file", "-f")
         {
             Description = "Read ServiceGroups from YAML/JSON files instead of a cluster.",
@@ -30,7 +30,7 @@ public static class DebugPoolsCommand
         command.Options.Add(output);
         command.Options.Add(files);
         command.Options.Add(services);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
@@ -43,8 +43,14 @@ public static class DebugPoolsCommand
                     stderr.WriteLine("purelb debug pools: --services needs --file with the ServiceGroups.");
                     return ExitProblems;
                 }
-                // Reading a live cluster comes with the allocator.
-                return NotImplemented.Report("purelb debug pools against a cluster (use --file)");
+                var format = parse.GetValue(output) ?? "table";
+                return await LiveCluster.RunAsync("debug pools", parse.GetValue(kubeconfig), parse.GetValue(installNamespace),
+                    ClusterState.Extras.None, state =>
+                    {
+                        var report = PoolsReportBuilder.BuildLive(state);
+                        PoolsReportRenderer.Write(report, format, stdout, stderr);
+                        return report.HasProblems ? ExitProblems : 0;
+                    }, stderr, ct);
             }
             return Run(groupFiles, serviceFiles, parse.GetValue(installNamespace) ?? "", parse.GetValue(output) ?? "table", stdout, stderr);
         });

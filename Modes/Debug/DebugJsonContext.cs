@@ -8,6 +8,9 @@ namespace Purelb.Modes.Debug;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = true)]
 [JsonSerializable(typeof(PoolsReport))]
+[JsonSerializable(typeof(ServicesReport))]
+[JsonSerializable(typeof(ElectionReport))]
+[JsonSerializable(typeof(ValidateReport))]
 internal sealed partial class DebugJsonContext : JsonSerializerContext
 {
 }

@@ -46,6 +46,47 @@ public static class PoolsReportBuilder
         return new PoolsReport(groups, services, problems, warnings, notes);
     }
 
+    /// <summary>
+    /// The live report: the ledger rebuilt from the cluster's Services exactly as the allocator rebuilds it at start-up
+    /// (<see cref="LiveLedger"/>), every Service that holds addresses with what it holds, and the group problems.
+    /// </summary>
+    public static PoolsReport BuildLive(ClusterState state)
+    {
+        var live = LiveLedger.Build(state.Objects.ServiceGroups.Select(g => g.Value), state.Objects.Services.Select(s => s.Value), state.InstallNamespace);
+        var problems = new List<ProblemReport>();
+        var warnings = new List<ProblemReport>();
+        foreach (var problem in live.Config.Problems)
+        {
+            var report = new ProblemReport(ClusterState.Origin, $"ServiceGroup {problem.GroupNamespace}/{problem.Group}",
+                problem.Field is null ? problem.Message : $"{problem.Field}: {problem.Message}");
+            (problem.Kind == ConfigErrorKind.OutOfScope ? warnings : problems).Add(report);
+        }
+        var notes = new List<string>(state.Notes);
+        if (live.ScopeNote is { } scope)
+        {
+            notes.Add(scope);
+        }
+
+        var failures = live.Rebuild.Failures.ToDictionary(f => f.Allocation.ServiceKey, f => f.Result, StringComparer.Ordinal);
+        var services = new List<ServiceReport>();
+        foreach (var held in live.Adopted)
+        {
+            var name = held.ServiceKey[(held.Namespace.Length + 1)..];
+            if (failures.TryGetValue(held.ServiceKey, out var failure))
+            {
+                services.Add(new ServiceReport(held.Namespace, name, "conflict", failure.Group?.Name, null, held.Addresses,
+                    $"the allocator cannot keep these addresses: {failure.Message}", Warnings(failure)));
+                continue;
+            }
+            var allocation = live.Ledger.AllocationOf(held.ServiceKey);
+            var outside = allocation?.OutsidePools.Select(a => $"{a} is in no pool and is not counted").ToList() ?? [];
+            services.Add(new ServiceReport(held.Namespace, name, "allocated", allocation?.AllocatedFrom, null,
+                allocation?.Addresses.Select(a => a.ToString()).ToList() ?? [], null, outside));
+        }
+        var groups = live.Config.Pools.Select(pool => Describe(pool, live.Ledger)).ToList();
+        return new PoolsReport(groups, services, problems, warnings, notes);
+    }
+
     private static List<ServiceReport> PlaceServices(List<Sourced<V1Service>> services, IpamConfig config, IpamLedger ledger, List<string> notes)
     {
         // Offline there are no node leases: multiPool groups are shown as if every range's subnet had a live node.

@@ -38,11 +38,11 @@ public static class PoolsReportRenderer
 
     private static void WriteTables(PoolsReport report, TextWriter output)
     {
-        var groups = new TextTable("SERVICEGROUP", "NAMESPACE", "TYPE", "IPAM", "FAMILY", "SIZE", "USED", "FREE", "SERVES", "OPTIONS");
+        var colour = ReportText.UseColour(output);
+        var groups = new TextTable("SERVICEGROUP", "NAMESPACE", "TYPE", "FAMILY", "SIZE", "USED", "FREE", "UTILISATION");
+        var groupLevels = new List<int>();
         foreach (var group in report.Groups)
         {
-            var serves = group.Namespaces.Count == 0 ? "*" : string.Join(",", group.Namespaces);
-            var options = Options(group);
             var families = new List<(string Family, FamilyUsage Usage)>();
             if (group.IPv4 is { } v4)
             {
@@ -54,24 +54,45 @@ public static class PoolsReportRenderer
             }
             if (families.Count == 0)
             {
-                groups.Add(group.Name, group.Namespace, group.Type, group.Ipam, "-", "-", "-", "-", serves, options);
+                groups.Add(group.Name, group.Namespace, group.Type, "-", "-", "-", "-", "-");
+                groupLevels.Add(0);
             }
             foreach (var (family, usage) in families)
             {
-                groups.Add(group.Name, group.Namespace, group.Type, group.Ipam, family,
-                    usage.Size.ToString(), usage.Used.ToString(), usage.Free.ToString(), serves, options);
+                groups.Add(group.Name, group.Namespace, group.Type, family,
+                    ReportText.Count(usage.Size), ReportText.Count(usage.Used), ReportText.Count(usage.Free), ReportText.Bar(usage.Used, usage.Size));
+                groupLevels.Add(ReportText.Percent(usage.Used, usage.Size));
             }
+        }
+        if (colour)
+        {
+            groups.Colour = (row, column, cell) => column == "UTILISATION" ? ReportText.ByLevel(groupLevels[row], cell) : cell;
         }
         groups.WriteTo(output);
 
-        var ranges = new TextTable("SERVICEGROUP", "FAMILY", "RANGE", "FIRST", "LAST", "SUBNET", "AGGREGATION", "SIZE", "USED", "FREE");
+        output.WriteLine();
+        var settings = new TextTable("SERVICEGROUP", "IPAM", "OPTIONS", "SERVES");
+        foreach (var group in report.Groups)
+        {
+            settings.Add(group.Name, group.Ipam, Options(group), group.Namespaces.Count == 0 ? "*" : string.Join(",", group.Namespaces));
+        }
+        settings.WriteTo(output);
+
+        var ranges = new TextTable("SERVICEGROUP", "FAMILY", "RANGE", "SIZE", "USED", "FREE", "UTILISATION", "SUBNET", "AGGREGATION")
+            .Optional("AGGREGATION", "SUBNET");
+        var rangeLevels = new List<int>();
         foreach (var group in report.Groups)
         {
             foreach (var range in group.Ranges)
             {
-                ranges.Add(group.Name, range.Family, range.Range, range.First, range.Last, range.Subnet, range.Aggregation,
-                    range.Size.ToString(), range.Used.ToString(), range.Free.ToString());
+                ranges.Add(group.Name, range.Family, range.Range, ReportText.Count(range.Size), ReportText.Count(range.Used),
+                    ReportText.Count(range.Free), ReportText.Bar(range.Used, range.Size), range.Subnet, range.Aggregation);
+                rangeLevels.Add(ReportText.Percent(range.Used, range.Size));
             }
+        }
+        if (colour)
+        {
+            ranges.Colour = (row, column, cell) => column == "UTILISATION" ? ReportText.ByLevel(rangeLevels[row], cell) : cell;
         }
         if (ranges.RowCount > 0)
         {
@@ -98,7 +119,10 @@ public static class PoolsReportRenderer
         foreach (var note in report.Notes)
         {
             output.WriteLine();
-            output.WriteLine($"Note: {note}");
+            foreach (var line in ReportText.Wrap(note, TextTable.DefaultMaxWidth, "Note: ", "      "))
+            {
+                output.WriteLine(line);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Purelb.Bgp.Protos.V4;
 using V4Path = Purelb.Bgp.Protos.V4.Path;
+using Attribute = Purelb.Bgp.Protos.V4.Attribute;
 
 namespace Purelb.Tests.Bgp;
 

@@ -252,9 +252,11 @@ public sealed class DebugPoolsCommandTests : IDisposable
     }
 
     [Fact]
-    public void Without_files_the_live_mode_is_not_there_yet()
+    public void Without_files_it_reads_the_cluster_and_says_when_it_cannot()
     {
-        Assert.Equal(NotImplemented.ExitCode, Run().Exit);
+        var (exit, _, error) = Run("--kubeconfig", Path.Combine(_dir, "no-such-kubeconfig"));
+        Assert.Equal(Purelb.Modes.Debug.LiveCluster.ExitUnreachable, exit);
+        Assert.Contains("purelb debug pools: cannot read the cluster:", error);
         Assert.Equal(1, Run("--services", Sample("services.yaml")).Exit);
     }
 
