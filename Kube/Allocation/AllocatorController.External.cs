@@ -121,14 +121,23 @@ public sealed partial class AllocatorController
         return true;
     }
 
-    /// <summary>At start: which Services hold addresses of external pools (their annotation names the pool).</summary>
+    /// <summary>
+    /// At start: which Services hold addresses of external pools (their annotation names the pool). Their addresses
+    /// belong to the external source, not the local ledger: were they adopted there, the ledger would answer for them
+    /// and the source would never be asked again (so never checked against its records).
+    /// </summary>
     private void RebuildExternalHolders()
     {
         foreach (var svc in _services.Cache.List())
         {
-            var from = svc.Metadata.Annotation(Annotations.AllocatedFrom);
-            if (from is not null && _ledger.Config.Find(from)?.Kind == PoolKind.External)
-                _externalHolders[ServiceGroupTranslator.ServiceKey(svc)] = from;
+            if (!HoldsExternal(svc)) continue;
+            var key = ServiceGroupTranslator.ServiceKey(svc);
+            _externalHolders[key] = svc.Metadata.Annotation(Annotations.AllocatedFrom)!;
+            _ledger.Release(key);
         }
     }
+
+    /// <summary>The Service's addresses came from a pool that is external in the current configuration.</summary>
+    private bool HoldsExternal(V1Service svc) =>
+        svc.Metadata.Annotation(Annotations.AllocatedFrom) is { } from && _ledger.Config.Find(from)?.Kind == PoolKind.External;
 }
