@@ -1,5 +1,6 @@
 using k8s.Models;
 using Purelb.Ipam;
+using Purelb.Ipam.Netbox;
 using Purelb.Kube.Crd;
 
 namespace Purelb.Kube;
@@ -33,8 +34,36 @@ public static class ServiceGroupTranslator
                 : null,
             Namespaces: spec.Namespaces is { } namespaces ? [.. namespaces] : null,
             EnforceNamespaces: spec.EnforceNamespaces ?? false,
-            NamespaceDefault: spec.NamespaceDefault ?? false);
+            NamespaceDefault: spec.NamespaceDefault ?? false,
+            Netbox: spec.Netbox is { } netbox ? ToNetboxSpec(netbox) : null);
     }
+
+    /// <summary><c>spec.netbox</c> field by field; defaults and checks are <see cref="NetboxPoolConfig.TryCreate"/>'s.</summary>
+    public static NetboxSpec ToNetboxSpec(ServiceGroupNetboxSpec netbox) => new()
+    {
+        Url = netbox.Url,
+        Tenant = netbox.Tenant,
+        TokenSecretRef = SecretRef(netbox.TokenSecretRef),
+        TokenScheme = netbox.TokenScheme,
+        Flow = netbox.Flow,
+        V4Prefix = netbox.V4Prefix,
+        V4PrefixId = netbox.V4PrefixId,
+        V6Prefix = netbox.V6Prefix,
+        V6PrefixId = netbox.V6PrefixId,
+        VrfId = netbox.VrfId,
+        Family = netbox.Family,
+        Announce = netbox.Announce,
+        Aggregation = netbox.Aggregation,
+        PrefixLength = netbox.PrefixLength,
+        CaBundle = netbox.CaBundle,
+        CaSecretRef = SecretRef(netbox.CaSecretRef),
+        Cluster = netbox.Cluster,
+        DnsZone = netbox.DnsZone,
+        TimeoutSeconds = netbox.TimeoutSeconds,
+    };
+
+    private static SecretKeyRef? SecretRef(ServiceGroupSecretKeyRef? reference) =>
+        reference is null ? null : new SecretKeyRef { Name = reference.Name, Key = reference.Key };
 
     /// <summary>The ServiceGroup status fields from the allocator's view of a pool.</summary>
     public static ServiceGroupStatus ToStatus(PoolStatusValues values) => new()

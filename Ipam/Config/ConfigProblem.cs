@@ -3,9 +3,9 @@ namespace Purelb.Ipam;
 /// <summary>What is wrong with a ServiceGroup. Each kind has one meaning so callers can branch on it.</summary>
 public enum ConfigErrorKind
 {
-    /// <summary>None of local, remote or external is given.</summary>
+    /// <summary>None of local, remote, external or netbox is given.</summary>
     MissingPoolType,
-    /// <summary>More than one of local, remote or external is given.</summary>
+    /// <summary>More than one of local, remote, external or netbox is given.</summary>
     MultiplePoolTypes,
     /// <summary>A <c>pool</c> text is not a CIDR or a valid <c>from-to</c> range (including reversed or mixed-family ranges).</summary>
     InvalidRange,
@@ -25,7 +25,7 @@ public enum ConfigErrorKind
     OverlapsOtherGroup,
     /// <summary>Another accepted group already has this name (in another namespace).</summary>
     DuplicateName,
-    /// <summary><c>external.announce</c> is not exactly <c>local</c> or <c>remote</c>, or the provider is empty.</summary>
+    /// <summary><c>external.announce</c> is not exactly <c>local</c> or <c>remote</c>, the provider is empty, or <c>spec.netbox</c> is invalid.</summary>
     InvalidExternal,
     /// <summary>A namespace entry is not a DNS-1123 label, or enforce/default is set without namespaces.</summary>
     InvalidNamespaces,

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Purelb.Ipam.Netbox;
 
 namespace Purelb.Ipam;
 
@@ -66,7 +67,7 @@ internal static partial class ConfigValidator
             own.Add(new ConfigProblem(kind, g.Name, g.Namespace, field, range, message));
 
         CheckNamespaces(g, Problem);
-        int blocks = (g.Local is null ? 0 : 1) + (g.Remote is null ? 0 : 1) + (g.External is null ? 0 : 1);
+        int blocks = (g.Local is null ? 0 : 1) + (g.Remote is null ? 0 : 1) + (g.External is null ? 0 : 1) + (g.Netbox is null ? 0 : 1);
         if (blocks == 0)
         {
             Problem(ConfigErrorKind.MissingPoolType, "spec", null, "Pool must specify local, remote, or external");
@@ -74,7 +75,7 @@ internal static partial class ConfigValidator
         }
         if (blocks > 1)
         {
-            Problem(ConfigErrorKind.MultiplePoolTypes, "spec", null, "exactly one of local, remote, or external must be specified");
+            Problem(ConfigErrorKind.MultiplePoolTypes, "spec", null, "exactly one of local, remote, external, or netbox must be specified");
             return null;
         }
         if (g.External is { } ext)
@@ -87,6 +88,17 @@ internal static partial class ConfigValidator
             if (string.IsNullOrEmpty(ext.Provider))
                 Problem(ConfigErrorKind.InvalidExternal, "spec.external.provider", null, "external pool provider must not be empty");
             return own.Count > 0 ? null : new PoolDefinition(g, PoolKind.External, [], [], false, false, false);
+        }
+        if (g.Netbox is { } netboxSpec)
+        {
+            // The same checks the Netbox client relies on, made once here so a bad spec is reported with the group's name.
+            if (!NetboxPoolConfig.TryCreate(netboxSpec, out var netbox, out var errors))
+            {
+                foreach (var error in errors)
+                    Problem(ConfigErrorKind.InvalidExternal, "spec.netbox", null, error);
+                return null;
+            }
+            return own.Count > 0 ? null : new PoolDefinition(g, PoolKind.External, [], [], false, false, false, netbox);
         }
 
         PoolKind kind;

@@ -1,3 +1,5 @@
+using Purelb.Ipam.Netbox;
+
 namespace Purelb.Ipam;
 
 /// <summary>
@@ -9,8 +11,9 @@ public sealed class PoolDefinition
     private readonly HashSet<string> _namespaceSet;
 
     internal PoolDefinition(ServiceGroupConfig source, PoolKind kind, IReadOnlyList<PoolRange> v4, IReadOnlyList<PoolRange> v6,
-        bool skipIPv6Dad, bool multiPool, bool balancePools)
+        bool skipIPv6Dad, bool multiPool, bool balancePools, NetboxPoolConfig? netbox = null)
     {
+        Netbox = netbox;
         Source = source;
         Kind = kind;
         V4Ranges = v4;
@@ -42,7 +45,13 @@ public sealed class PoolDefinition
 
     public bool BalancePools { get; }
 
-    /// <summary>The external IPAM block, for <see cref="PoolKind.External"/>.</summary>
+    /// <summary>The validated <c>spec.netbox</c>, for a Netbox group (an <see cref="PoolKind.External"/> pool served by the Netbox client).</summary>
+    public NetboxPoolConfig? Netbox { get; }
+
+    /// <summary>True for an external pool whose client is the built-in Netbox one rather than a sidecar.</summary>
+    public bool IsNetbox => Netbox is not null;
+
+    /// <summary>The external IPAM sidecar block, for <see cref="PoolKind.External"/> pools that are not Netbox.</summary>
     public ServiceGroupExternalConfig? External => Kind == PoolKind.External ? Source.External : null;
 
     /// <summary>The socket an external group talks to, with the default applied.</summary>
@@ -71,11 +80,11 @@ public sealed class PoolDefinition
     {
         PoolKind.Local => "local",
         PoolKind.Remote => "remote",
-        _ => Source.External!.Announce,
+        _ => Netbox?.Announce ?? Source.External!.Announce,
     };
 
-    /// <summary><c>status.ipam</c>: <c>Cluster</c>, or the external provider.</summary>
-    public string IpamSource => Kind == PoolKind.External ? Source.External!.Provider : "Cluster";
+    /// <summary><c>status.ipam</c>: <c>Cluster</c>, <c>Netbox</c>, or the external provider.</summary>
+    public string IpamSource => Kind != PoolKind.External ? "Cluster" : Netbox is not null ? "Netbox" : Source.External!.Provider;
 
     /// <summary>Local and remote groups only: true when an address lies in one of its ranges.</summary>
     public bool Contains(IpAddr address)

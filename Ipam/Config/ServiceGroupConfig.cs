@@ -1,3 +1,5 @@
+using Purelb.Ipam.Netbox;
+
 namespace Purelb.Ipam;
 
 /// <summary>
@@ -10,6 +12,7 @@ namespace Purelb.Ipam;
 /// <param name="Local"><c>spec.local</c>: addresses on the nodes' own subnets, announced by ARP/NDP.</param>
 /// <param name="Remote"><c>spec.remote</c>: routed addresses, put on <c>kube-lb0</c> and announced by BGP.</param>
 /// <param name="External"><c>spec.external</c>: addresses handed out by an external IPAM; not allocated by this core.</param>
+/// <param name="Netbox"><c>spec.netbox</c>: addresses recorded in Netbox; an external-kind pool, not allocated by this core.</param>
 /// <param name="Namespaces"><c>spec.namespaces</c>: Service namespaces served; null or empty means all (catch-all).</param>
 /// <param name="EnforceNamespaces"><c>spec.enforceNamespaces</c>: make <paramref name="Namespaces"/> a hard boundary (§4.2).</param>
 /// <param name="NamespaceDefault"><c>spec.namespaceDefault</c>: the default among several groups serving a namespace.</param>
@@ -21,7 +24,8 @@ public sealed record ServiceGroupConfig(
     ServiceGroupExternalConfig? External = null,
     IReadOnlyList<string>? Namespaces = null,
     bool EnforceNamespaces = false,
-    bool NamespaceDefault = false);
+    bool NamespaceDefault = false,
+    NetboxSpec? Netbox = null);
 
 /// <summary><c>spec.local</c> (ServiceGroupLocalSpec).</summary>
 /// <param name="V4Pool"><c>v4pool</c>: a single IPv4 range (shorthand; combines with <paramref name="V4Pools"/>).</param>

@@ -30,7 +30,7 @@ public sealed partial class AllocatorController
 
         var reference = EventRecorder.ReferenceTo(svc);
         if (_ledger.AllocationOf(key) is null && ServiceGroupTranslator.ToExistingAllocation(svc) is { } existing &&
-            svc.Metadata.Annotation(Annotations.AllocatedBy) == Annotations.AllocatedByValue)
+            svc.Metadata.Annotation(Annotations.AllocatedBy) == Annotations.AllocatedByValue && !HoldsExternal(svc))
         {
             var adopted = _ledger.Assign(existing);
             if (!adopted.Succeeded)

@@ -23,6 +23,10 @@ public static class KubeResources
     public static readonly KubeResource<V1EndpointSlice, V1EndpointSliceList> EndpointSlices =
         KubeResource.Create("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, Json.V1EndpointSlice, Json.V1EndpointSliceList);
 
+    /// <summary>Read only: Netbox API tokens and CA bundles referenced by ServiceGroups.</summary>
+    public static readonly KubeResource<V1Secret, V1SecretList> Secrets =
+        KubeResource.Create("", "v1", "Secret", "secrets", true, Json.V1Secret, Json.V1SecretList);
+
     public static readonly KubeResource<V1Lease, V1LeaseList> Leases =
         KubeResource.Create("coordination.k8s.io", "v1", "Lease", "leases", true, Json.V1Lease, Json.V1LeaseList);
 }

@@ -26,10 +26,11 @@ public static partial class ServiceGroupRules
             problems.Add("spec: required");
             return problems;
         }
-        var kinds = (spec.Local is null ? 0 : 1) + (spec.Remote is null ? 0 : 1) + (spec.External is null ? 0 : 1);
+        var kinds = (spec.Local is null ? 0 : 1) + (spec.Remote is null ? 0 : 1) + (spec.External is null ? 0 : 1)
+            + (spec.Netbox is null ? 0 : 1);
         if (kinds != 1)
         {
-            problems.Add("spec: exactly one of local, remote, or external must be specified");
+            problems.Add("spec: exactly one of local, remote, external, or netbox must be specified");
         }
         var hasNamespaces = spec.Namespaces is { Count: > 0 };
         if (spec.EnforceNamespaces == true && !hasNamespaces)

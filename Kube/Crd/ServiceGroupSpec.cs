@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace Purelb.Kube.Crd;
 
 /// <summary>
-/// What a ServiceGroup hands out. Exactly one of <see cref="Local"/>, <see cref="Remote"/> and
-/// <see cref="External"/> is set (the CRD enforces it). Booleans are nullable so an object read and
+/// What a ServiceGroup hands out. Exactly one of <see cref="Local"/>, <see cref="Remote"/>,
+/// <see cref="External"/> and <see cref="Netbox"/> is set (the CRD enforces it). Booleans are nullable so an object read and
 /// written back keeps exactly the fields it had.
 /// </summary>
 public sealed class ServiceGroupSpec
@@ -17,6 +17,9 @@ public sealed class ServiceGroupSpec
 
     [JsonPropertyName("external")]
     public ServiceGroupExternalSpec? External { get; set; }
+
+    [JsonPropertyName("netbox")]
+    public ServiceGroupNetboxSpec? Netbox { get; set; }
 
     /// <summary>Service namespaces this group serves; absent or empty means every namespace.</summary>
     [JsonPropertyName("namespaces")]

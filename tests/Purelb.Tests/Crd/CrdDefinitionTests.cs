@@ -37,7 +37,7 @@ public class CrdDefinitionTests
         Assert.Contains("spec", schema["required"]!.AsArray().Select(n => (string?)n));
         var spec = schema["properties"]!["spec"]!;
         var messages = spec["x-kubernetes-validations"]!.AsArray().Select(r => (string?)r!["message"]).ToList();
-        Assert.Contains("exactly one of local, remote, or external must be specified", messages);
+        Assert.Contains("exactly one of local, remote, external, or netbox must be specified", messages);
         var local = spec["properties"]!["local"]!["properties"]!;
         Assert.Equal("^(default|/([89]|[1-9][0-9]|1[01][0-9]|12[0-8]))$", (string?)local["v4pool"]!["properties"]!["aggregation"]!["pattern"]);
         Assert.Equal(["pool", "subnet"], local["v6pools"]!["items"]!["required"]!.AsArray().Select(n => (string?)n));

@@ -125,7 +125,7 @@ public class ManifestReaderTests
         var problems = set.Problems.Select(p => p.ToString()).ToList();
         Assert.All(set.Problems, p => Assert.Equal("bad.yaml", p.File));
         Has(problems, "bad.yaml: ServiceGroup purelb-system/typo: spec.local.v4Pool: unknown field");
-        Has(problems, "bad.yaml: ServiceGroup purelb-system/both: spec: exactly one of local, remote, or external must be specified");
+        Has(problems, "bad.yaml: ServiceGroup purelb-system/both: spec: exactly one of local, remote, external, or netbox must be specified");
         Has(problems, "bad.yaml: ServiceGroup purelb-system/both: spec.enforceNamespaces: requires a non-empty namespaces list");
         Has(problems, "bad.yaml: ServiceGroup purelb-system/both: spec.local.v4pool.aggregation: an IPv4 aggregation cannot be longer than /32, got \"/33\"");
         Has(problems, "bad.yaml: ServiceGroup purelb-system/both: spec.local.v6pool.aggregation: must be \"default\" or /8 to /128, got \"64\"");

@@ -350,7 +350,7 @@ public class KubectlTests(RealClientServer server) : IClassFixture<RealClientSer
               remote: {v4pool: {subnet: 198.51.100.0/24, pool: 198.51.100.1-198.51.100.2}}
             """, "create", "-f", "-");
         Assert.Equal(1, both.ExitCode);
-        Assert.Contains("The ServiceGroup \"both\" is invalid: spec: Invalid value: \"object\": exactly one of local, remote, or external must be specified", both.Stderr);
+        Assert.Contains("The ServiceGroup \"both\" is invalid: spec: Invalid value: \"object\": exactly one of local, remote, external, or netbox must be specified", both.Stderr);
 
         var unknownField = await server.KubectlInAsync(bad.Replace("aggregation: /200", "pool: 192.0.2.1-192.0.2.2, colour: red"), "create", "-f", "-");
         Assert.Equal(1, unknownField.ExitCode);
