@@ -80,6 +80,13 @@ public sealed class DemoRunner
             _say.Say("interrupted");
             return ok ? 0 : 1;
         }
+        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            // Set-up commands (ip, bird, a process start) that failed: say which, still clean up.
+            _say.Say("FAILED: " + e.Message);
+            _say.Say($"logs: {directory}");
+            return 1;
+        }
         finally
         {
             if (cluster is not null) await StopAsync(cluster);
@@ -315,11 +322,18 @@ public sealed class DemoRunner
         _say.Say($"kubeconfig: {cluster.KubeconfigPath}");
         _output.WriteLine($"  KUBECONFIG={cluster.KubeconfigPath} kubectl get svc -w");
         var (file, prefix) = PurelbBinary.Command;
-        var debug = string.Join(' ', [file, .. prefix, "debug", "services", "--kubeconfig", cluster.KubeconfigPath]);
-        _output.WriteLine($"  {debug}");
-        var probe = Shell.Run(file, [.. prefix, "debug", "services", "--kubeconfig", cluster.KubeconfigPath], check: false, TimeSpan.FromSeconds(20));
-        if (probe.ExitCode != 0)
+        string[] debug = ["KUBECONFIG=" + cluster.KubeconfigPath, file, .. prefix, "debug", "services"];
+        _output.WriteLine($"  {string.Join(' ', debug)}");
+        var probe = Shell.Run("env", debug, check: false, TimeSpan.FromSeconds(20));
+        if (probe.ExitCode == 0)
+        {
+            _say.Say("purelb debug services says:");
+            foreach (var line in probe.StdOut.TrimEnd().Split('\n')) _output.WriteLine("    " + line);
+        }
+        else
+        {
             _say.Say($"(purelb debug services in this build: exit {probe.ExitCode}, {probe.StdErr.Trim().Split('\n').LastOrDefault()})");
+        }
         foreach (var node in cluster.Net.Nodes)
             _output.WriteLine($"  ip netns exec {node.Namespace.Name} ip addr show eth0    # {node.Name}");
         _output.Flush();
