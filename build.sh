@@ -108,9 +108,7 @@ cmd_bench() {
 cmd_demo() {
   ensure_deps
   [ -x out/purelb ] || cmd_publish
-  dotnet build tests/Purelb.Tests -c Debug -nologo -clp:ErrorsOnly >/dev/null
-  dotnet tests/Purelb.Tests/bin/Debug/net10.0/Purelb.Tests.dll demo "$@" 2>/dev/null \
-    || { log "the demo is not implemented yet"; exit 1; }
+  PURELB_BINARY="$ROOT/out/purelb" dotnet run --project tests/Demo -c Debug -- "$@"
 }
 
 cmd_image() {
