@@ -31,7 +31,8 @@ ensure_deps() {
   done
   [ -e /usr/lib/x86_64-linux-gnu/libz.so ] || [ -e /usr/lib/aarch64-linux-gnu/libz.so ] || missing+=(zlib1g-dev)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
-  python3 -c 'import kubernetes' >/dev/null 2>&1 || missing+=(python3-kubernetes)
+  # Debian's python3 (not a pyenv one earlier on PATH) is what the real-client tests run.
+  /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing+=(python3-kubernetes)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
       log "missing packages (${missing[*]}); run as root to install them"

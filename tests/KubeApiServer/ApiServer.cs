@@ -54,6 +54,8 @@ public sealed partial class ApiServer
 
     public long ResourceVersion { get { lock (Store.Lock) return Store.ResourceVersion; } }
 
+    string Now() => Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Creates every CustomResourceDefinition found in the manifests under <paramref name="dir"/>.</summary>
     public int LoadCrds(string dir)
     {
@@ -124,7 +126,11 @@ public sealed partial class ApiServer
 
     public sealed record ListResult(List<JsonObject> Items, string ResourceVersion, string? Continue, long? Remaining);
 
-    public ListResult List(Target t, ListOptions o)
+    /// <summary>
+    /// Lists objects. With <paramref name="shareStored"/> the items may be the stored nodes themselves, which
+    /// the caller must only read (the HTTP layer serializes them without copying 10,000 objects).
+    /// </summary>
+    public ListResult List(Target t, ListOptions o, bool shareStored = false)
     {
         var labels = LabelSelector.Parse(o.LabelSelector);
         var fields = FieldSelector.Parse(o.FieldSelector);
@@ -164,16 +170,16 @@ public sealed partial class ApiServer
             {
                 if (after != null && string.CompareOrdinal(key, after) <= 0) continue;
                 if (t.Namespace != null && Json.Str(stored, "metadata", "namespace") != t.Namespace) continue;
-                var served = t.Type.Behavior.FromStorage(stored);
-                if (labels != null && !labels.Matches(served)) continue;
-                if (fields != null && !fields.Matches(served)) continue;
+                var view = t.Type.Behavior.StorageShapeIsServed ? stored : t.Type.Behavior.FromStorage(stored);
+                if (labels != null && !labels.Matches(view)) continue;
+                if (fields != null && !fields.Matches(view)) continue;
                 if (o.Limit > 0 && items.Count >= o.Limit)
                 {
                     next ??= EncodeContinue(at, Store.KeyOf(items[^1]));
                     remaining++;
                     continue;
                 }
-                items.Add(served);
+                items.Add(view == stored && !shareStored ? (JsonObject)stored.DeepClone() : view);
             }
             return new ListResult(items, at.ToString(), next, next != null && labels == null && fields == null ? remaining : null);
         }
@@ -233,7 +239,7 @@ public sealed partial class ApiServer
             md.Remove("deletionGracePeriodSeconds");
             md.Remove("selfLink");
             md["uid"] = Guid.NewGuid().ToString();
-            md["creationTimestamp"] = Json.Now();
+            md["creationTimestamp"] = Now();
             if (t.Type.TracksGeneration) md["generation"] = 1;
             else md.Remove("generation");
             if (t.Type.HasStatus && t.Type.IsCustom) body.Remove("status");
@@ -409,7 +415,7 @@ public sealed partial class ApiServer
             {
                 if (old["metadata"]!["deletionTimestamp"] != null) return new WriteResult(200, t.Type.Behavior.FromStorage(old));
                 var marked = (JsonObject)old.DeepClone();
-                marked["metadata"]!["deletionTimestamp"] = Json.Now();
+                marked["metadata"]!["deletionTimestamp"] = Now();
                 marked["metadata"]!["deletionGracePeriodSeconds"] = 0;
                 if (o.DryRun) return new WriteResult(200, t.Type.Behavior.FromStorage(marked));
                 Store.Commit(t.Type.StorageKey, key, marked);
@@ -433,9 +439,8 @@ public sealed partial class ApiServer
             foreach (var item in items.Items)
             {
                 var md = item["metadata"]!;
-                var r = Delete(t with { Name = (string)md["name"]!, Namespace = (string?)md["namespace"] }, null, o);
+                Delete(t with { Name = (string)md["name"]!, Namespace = (string?)md["namespace"] }, null, o);
                 deleted.Add(item);
-                _ = r;
             }
             return new JsonObject
             {
@@ -448,6 +453,7 @@ public sealed partial class ApiServer
     /// <summary>Side effects of a committed change: CRDs (un)register kinds, namespaces take their contents along.</summary>
     void AfterCommit(ResourceType type, JsonObject? stored, JsonObject? old)
     {
+        type.Behavior.AfterCommit(stored, old);
         if (type.Plural == "customresourcedefinitions" && type.Group == "apiextensions.k8s.io")
         {
             var crd = stored ?? old!;
@@ -463,9 +469,13 @@ public sealed partial class ApiServer
         else if (type.Plural == "namespaces" && type.Group == "" && stored == null)
         {
             var ns = Json.Str(old, "metadata", "name");
-            foreach (var rt in Registry.Types.Where(r => r.Namespaced).Select(r => r.StorageKey).Distinct().ToList())
-                foreach (var (key, obj) in Store.All(rt).ToList())
-                    if (Json.Str(obj, "metadata", "namespace") == ns) Store.Commit(rt, key, null);
+            foreach (var rt in Registry.Types.Where(r => r.Namespaced).GroupBy(r => r.StorageKey).Select(g => g.First()).ToList())
+                foreach (var (key, obj) in Store.All(rt.StorageKey).ToList())
+                    if (Json.Str(obj, "metadata", "namespace") == ns)
+                    {
+                        Store.Commit(rt.StorageKey, key, null);
+                        rt.Behavior.AfterCommit(null, obj);
+                    }
         }
     }
 }

@@ -98,7 +98,21 @@ public sealed class ServiceBehavior : ITypeBehavior
                 _nextNodePort = _nextNodePort >= 32767 ? 30000 : _nextNodePort + 1;
                 if (_usedNodePorts.Add(port)) return port;
             }
-            throw ApiError.Internal("range is full: no node ports left in 30000-32767");
+            throw new ApiError(422, "Invalid", "Service is invalid: spec.ports.nodePort: Internal error: failed to allocate a nodePort: range is full");
+        }
+    }
+
+    static IEnumerable<int> NodePorts(JsonObject? svc) =>
+        (svc?["spec"]?["ports"] as JsonArray)?.OfType<JsonObject>().Where(p => p["nodePort"] != null).Select(p => Json.Int(p["nodePort"]!)) ?? [];
+
+    /// <summary>Node ports the stored Service no longer holds go back to the pool.</summary>
+    public void AfterCommit(JsonObject? stored, JsonObject? old)
+    {
+        var keep = NodePorts(stored).ToHashSet();
+        lock (_gate)
+        {
+            foreach (var p in NodePorts(old)) if (!keep.Contains(p)) _usedNodePorts.Remove(p);
+            foreach (var p in keep) _usedNodePorts.Add(p);
         }
     }
 
@@ -188,6 +202,8 @@ public sealed class EventsV1Behavior : ITypeBehavior
         ("deprecatedFirstTimestamp", "firstTimestamp"), ("deprecatedLastTimestamp", "lastTimestamp"),
         ("reportingController", "reportingComponent"),
     ];
+
+    public bool StorageShapeIsServed => false;
 
     public JsonObject ToStorage(JsonObject obj)
     {

@@ -88,6 +88,8 @@ public sealed class CrdBehavior : ITypeBehavior
 /// <summary>Custom resources: versions convert by relabelling apiVersion (strategy None); names are subdomains.</summary>
 public sealed class CustomResourceBehavior(string servedApiVersion, string storageApiVersion) : ITypeBehavior
 {
+    public bool StorageShapeIsServed => servedApiVersion == storageApiVersion;
+
     public JsonObject ToStorage(JsonObject obj)
     {
         obj["apiVersion"] = storageApiVersion;

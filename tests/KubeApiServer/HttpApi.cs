@@ -124,11 +124,14 @@ public sealed class HttpApi
         {
             case "GET" when name == null:
             {
-                var list = _server.List(target, ListOptionsFrom(query));
+                var list = _server.List(target, ListOptionsFrom(query), shareStored: true);
+                if (!TableRequested(ctx))
+                {
+                    await WriteListAsync(ctx, type, list);
+                    return;
+                }
                 code = 200;
-                result = TableRequested(ctx)
-                    ? Tables.Build(type.Columns, list.Items, list.ResourceVersion, list.Continue, IncludeObject(query), !IsTrue(query["noHeaders"]))
-                    : ListObject(type, list);
+                result = Tables.Build(type.Columns, list.Items, list.ResourceVersion, list.Continue, IncludeObject(query), !IsTrue(query["noHeaders"]));
                 break;
             }
             case "GET":
@@ -167,18 +170,30 @@ public sealed class HttpApi
         await WriteJsonAsync(ctx, result);
     }
 
-    static JsonObject ListObject(ResourceType type, ApiServer.ListResult list)
+    /// <summary>Streams a list without copying its items (they may be the stored objects).</summary>
+    static async Task WriteListAsync(HttpContext ctx, ResourceType type, ApiServer.ListResult list)
     {
-        var md = new JsonObject { ["resourceVersion"] = list.ResourceVersion };
-        if (list.Continue != null) md["continue"] = list.Continue;
-        if (list.Remaining != null) md["remainingItemCount"] = list.Remaining;
-        return new JsonObject
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Json.Compact.Encoder }))
         {
-            ["kind"] = type.Kind + "List",
-            ["apiVersion"] = type.ApiVersion,
-            ["metadata"] = md,
-            ["items"] = new JsonArray(list.Items.Select(o => (JsonNode?)o).ToArray()),
-        };
+            w.WriteStartObject();
+            w.WriteString("kind", type.Kind + "List");
+            w.WriteString("apiVersion", type.ApiVersion);
+            w.WriteStartObject("metadata");
+            w.WriteString("resourceVersion", list.ResourceVersion);
+            if (list.Continue != null) w.WriteString("continue", list.Continue);
+            if (list.Remaining != null) w.WriteNumber("remainingItemCount", list.Remaining.Value);
+            w.WriteEndObject();
+            w.WriteStartArray("items");
+            foreach (var item in list.Items) item.WriteTo(w);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        ctx.Response.ContentLength = buffer.Length;
+        buffer.Position = 0;
+        await buffer.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);
     }
 
     internal static bool IsTrue(Microsoft.Extensions.Primitives.StringValues v) =>

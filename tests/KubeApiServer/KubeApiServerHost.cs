@@ -83,8 +83,7 @@ public sealed class KubeApiServerHost : IAsyncDisposable
     }
 }
 
-/// <summary>A kubeconfig pointing at the server over plain HTTP. The server checks no credentials, but carries a
-/// token anyway: client libraries (KubernetesClient among them) refuse a user entry with none.</summary>
+/// <summary>A kubeconfig pointing at the server over plain HTTP, with a placeholder token the server ignores.</summary>
 public static class Kubeconfig
 {
     public static void Write(string path, string baseUrl)
@@ -103,7 +102,8 @@ public static class Kubeconfig
             users:
             - name: purelb-test
               user:
-                token: purelb-test
+                # The server checks no credentials; some clients (KubernetesClient) refuse a user without any.
+                token: kubeapiserver-test
             contexts:
             - name: purelb-test
               context:

@@ -42,8 +42,9 @@ foreach (var dir in crdDirs)
     else Console.Error.WriteLine($"CRD directory {dir} not found; skipped");
 }
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// The web host's console lifetime swallows SIGTERM/SIGINT; take them here so the process ends.
+using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 await using var host = await KubeApiServerHost.StartAsync(listen, new ApiServerOptions { CrdDirectories = resolved },
     kubeconfigOut != null ? Path.GetFullPath(kubeconfigOut) : null);
 Console.WriteLine($"listening on {host.BaseUrl}; kubeconfig {host.KubeconfigPath}");

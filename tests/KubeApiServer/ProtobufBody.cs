@@ -73,7 +73,7 @@ public static class ProtobufBody
     static JsonObject Message(ReadOnlyMemory<byte> data, Dictionary<int, F> fields)
     {
         var o = new JsonObject();
-        foreach (var (num, wire, value, varint) in Fields(data))
+        foreach (var (num, _, value, varint) in Fields(data))
         {
             if (!fields.TryGetValue(num, out var f)) continue;
             string Text() => Encoding.UTF8.GetString(value.Span);
@@ -112,7 +112,6 @@ public static class ProtobufBody
                     break;
                 }
             }
-            _ = wire;
         }
         return o;
     }

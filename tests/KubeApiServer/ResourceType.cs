@@ -40,6 +40,10 @@ public interface ITypeBehavior
     void PrepareForWrite(JsonObject obj, JsonObject? old) { }
     /// <summary>Field errors that make the write 422 Invalid.</summary>
     IEnumerable<FieldError> Validate(JsonObject obj, JsonObject? old) => [];
+    /// <summary>Called after a change is stored (stored is null for a delete), e.g. to free allocated ports.</summary>
+    void AfterCommit(JsonObject? stored, JsonObject? old) { }
+    /// <summary>True when stored objects already are in this version's shape (no conversion needed to read them).</summary>
+    bool StorageShapeIsServed => true;
     /// <summary>Convert from this version's shape into the stored shape.</summary>
     JsonObject ToStorage(JsonObject obj) => obj;
     /// <summary>Convert from the stored shape to this version's shape (a copy the caller may keep).</summary>

@@ -82,12 +82,26 @@ public sealed class Store
             recorded = obj;
             type = forcedType ?? (previous == null ? "ADDED" : "MODIFIED");
         }
+        Materialize(recorded);
         var entry = new HistoryEntry(rv, storageKey, type, recorded, previous);
         _history.Add(entry);
         if (_history.Count > MaxHistory) CompactThrough(_history[_history.Count / 2].ResourceVersion);
         foreach (var w in _watchers)
             if (w.StorageKey == storageKey) w.Offer(entry);
         return entry;
+    }
+
+    /// <summary>
+    /// Parsed JsonObject/JsonArray nodes build their children lazily on first access, which is not safe when
+    /// watch and list threads read a stored object at once; walking the tree once under the lock builds them all.
+    /// </summary>
+    static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) Materialize(v); break;
+            case JsonArray a: foreach (var v in a) Materialize(v); break;
+        }
     }
 
     /// <summary>Forgets history at and below <paramref name="rv"/> (like etcd compaction).</summary>
@@ -124,8 +138,6 @@ public sealed class Store
         _watchers.Clear();
     }
 
-    /// <summary>Sends a bookmark-eligible tick to every watcher (used by the bookmark timer).</summary>
-    public IReadOnlyList<Watcher> Watchers => _watchers;
 }
 
 /// <summary>A registered watch: the store pushes entries; the HTTP side drains them.</summary>

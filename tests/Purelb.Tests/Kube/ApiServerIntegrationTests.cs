@@ -204,34 +204,28 @@ public sealed class ApiServerIntegrationTests : IAsyncLifetime
     public async Task Lease_store_creates_updates_with_optimistic_concurrency_and_deletes_with_precondition()
     {
         var store = new KubeLeaseStore(_api, "default");
-        var lease = new LeaseRecord
-        {
-            Name = "purelb-node-n1",
-            HolderIdentity = "n1",
-            LeaseDurationSeconds = 10,
-            RenewTime = DateTimeOffset.UtcNow,
-            Annotations = new Dictionary<string, string> { ["purelb.io/subnets"] = "192.0.2.0/24" },
-            Owner = LeaseOwner.Node("n1", "11111111-2222-3333-4444-555555555555"),
-        };
+        var lease = new Purelb.Election.LeaseRecord("purelb-node-n1", "n1", DateTimeOffset.UtcNow, 10,
+            new Dictionary<string, string> { ["purelb.io/subnets"] = "192.0.2.0/24" }, new Dictionary<string, string>(),
+            new Purelb.Election.LeaseOwnerNode("n1", "11111111-2222-3333-4444-555555555555"), null);
         var created = await store.CreateAsync(lease, _stop.Token);
-        var dup = await Assert.ThrowsAsync<KubeApiException>(() => store.CreateAsync(lease, _stop.Token));
-        Assert.True(KubeApiError.IsAlreadyExists(dup));
+        var dup = await Assert.ThrowsAsync<Purelb.Election.LeaseStoreException>(() => store.CreateAsync(lease, _stop.Token));
+        Assert.Equal(Purelb.Election.LeaseStoreError.AlreadyExists, dup.Error);
 
         var renewed = await store.UpdateAsync(created with { RenewTime = DateTimeOffset.UtcNow.AddSeconds(1) }, _stop.Token);
         Assert.NotEqual(created.ResourceVersion, renewed.ResourceVersion);
-        var stale = await Assert.ThrowsAsync<KubeApiException>(() => store.UpdateAsync(created, _stop.Token));
-        Assert.True(KubeApiError.IsConflict(stale));
+        var stale = await Assert.ThrowsAsync<Purelb.Election.LeaseStoreException>(() => store.UpdateAsync(created, _stop.Token));
+        Assert.Equal(Purelb.Election.LeaseStoreError.Conflict, stale.Error);
 
         var read = await store.GetAsync("purelb-node-n1", _stop.Token);
         Assert.Equal("192.0.2.0/24", read!.Annotations["purelb.io/subnets"]);
-        Assert.Equal("Node", read.Owner!.Kind);
-        Assert.Single(await store.ListAsync(_stop.Token));
+        Assert.Equal(new Purelb.Election.LeaseOwnerNode("n1", "11111111-2222-3333-4444-555555555555"), read.OwnerNode);
 
-        var guarded = await Assert.ThrowsAsync<KubeApiException>(() => store.DeleteAsync("purelb-node-n1", created.ResourceVersion, _stop.Token));
-        Assert.True(KubeApiError.IsConflict(guarded));
-        Assert.True(await store.DeleteAsync("purelb-node-n1", renewed.ResourceVersion, _stop.Token));
+        var guarded = await Assert.ThrowsAsync<Purelb.Election.LeaseStoreException>(() => store.DeleteAsync("purelb-node-n1", created.ResourceVersion, _stop.Token));
+        Assert.Equal(Purelb.Election.LeaseStoreError.Conflict, guarded.Error);
+        await store.DeleteAsync("purelb-node-n1", renewed.ResourceVersion, _stop.Token);
         Assert.Null(await store.GetAsync("purelb-node-n1", _stop.Token));
-        Assert.False(await store.DeleteAsync("purelb-node-n1", null, _stop.Token));
+        var gone = await Assert.ThrowsAsync<Purelb.Election.LeaseStoreException>(() => store.DeleteAsync("purelb-node-n1", null, _stop.Token));
+        Assert.Equal(Purelb.Election.LeaseStoreError.NotFound, gone.Error);
     }
 
     [Fact]

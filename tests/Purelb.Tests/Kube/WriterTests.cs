@@ -214,16 +214,10 @@ public class WriterTests
         using var api = stub.Client();
         var store = new KubeLeaseStore(api, "purelb-system");
         var renew = new DateTimeOffset(2026, 1, 1, 0, 0, 1, TimeSpan.Zero).AddTicks(1234560); // microseconds survive
-        var created = await store.CreateAsync(new LeaseRecord
-        {
-            Name = "purelb-node-n1",
-            HolderIdentity = "n1",
-            LeaseDurationSeconds = 10,
-            RenewTime = renew,
-            Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "purelb" },
-            Annotations = new Dictionary<string, string> { ["purelb.io/subnets"] = "192.0.2.0/24", ["purelb.io/instance"] = "pod-uid" },
-            Owner = LeaseOwner.Node("n1", "node-uid"),
-        }, CancellationToken.None);
+        var created = await store.CreateAsync(new Purelb.Election.LeaseRecord("purelb-node-n1", "n1", renew, 10,
+            new Dictionary<string, string> { ["purelb.io/subnets"] = "192.0.2.0/24", ["purelb.io/instance"] = "pod-uid" },
+            new Dictionary<string, string> { ["app.kubernetes.io/name"] = "purelb" },
+            new Purelb.Election.LeaseOwnerNode("n1", "node-uid"), null), CancellationToken.None);
 
         Assert.Equal("/apis/coordination.k8s.io/v1/namespaces/purelb-system/leases", stub.Requests[0].Path);
         var sent = JsonSerializer.Deserialize(stub.Requests[0].Body, Json.V1Lease)!;
@@ -234,11 +228,12 @@ public class WriterTests
         Assert.Equal("5", created.ResourceVersion);
         Assert.Equal(renew, created.RenewTime);
         Assert.Equal("192.0.2.0/24", created.Annotations["purelb.io/subnets"]);
-        Assert.Equal(LeaseOwner.Node("n1", "node-uid"), created.Owner);
+        Assert.Equal(new Purelb.Election.LeaseOwnerNode("n1", "node-uid"), created.OwnerNode);
 
         Assert.Null(await store.GetAsync("missing", CancellationToken.None));
-        Assert.True(await store.DeleteAsync("purelb-node-n1", "5", CancellationToken.None));
+        await store.DeleteAsync("purelb-node-n1", "5", CancellationToken.None);
         Assert.Contains("\"preconditions\":{\"resourceVersion\":\"5\"}", stub.Requests[^1].Body);
-        Assert.False(await store.DeleteAsync("gone", null, CancellationToken.None));
+        var gone = await Assert.ThrowsAsync<Purelb.Election.LeaseStoreException>(() => store.DeleteAsync("gone", null, CancellationToken.None));
+        Assert.Equal(Purelb.Election.LeaseStoreError.NotFound, gone.Error);
     }
 }

@@ -1,0 +1,211 @@
+using System.Net;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Purelb.Election;
+using Purelb.Kube.Crd;
+using Purelb.Modes.Agent.Model;
+
+namespace Purelb.Kube.Agent;
+
+/// <summary>
+/// The agent's control loop for local addresses: Lease, LBNodeAgent and Service informers feed one de-duplicating
+/// queue worked by a single worker, which decides per ingress address whether this node announces it and hands
+/// the result to the <see cref="IAddressAnnouncer"/>. Membership changes, our own lease health and kernel
+/// changes re-queue everything they can affect.
+/// </summary>
+public sealed partial class AgentController
+{
+    private const string KernelItem = "!kernel";
+    private const string ConfigItem = "!config";
+    private static readonly TimeSpan IdleKernelCheck = TimeSpan.FromSeconds(30);
+
+    private readonly Informer<V1Service> _services;
+    private readonly Informer<V1Lease> _leases;
+    private readonly Informer<LBNodeAgent> _agents;
+    private readonly Elector _elector;
+    private readonly MembershipTracker _tracker;
+    private readonly IAddressAnnouncer _announcer;
+    private readonly ServiceStatusWriter _writer;
+    private readonly AgentMetrics _metrics;
+    private readonly AgentSettings _settings;
+    private readonly ILogger _log;
+    private readonly WorkQueue<string> _queue;
+    private readonly AddressElection _election;
+    private readonly TakeoverGate _gate;
+    private readonly WinnerChangeCounter _winners = new();
+    private readonly Dictionary<string, HashSet<IPAddress>> _announcedGauge = new(StringComparer.Ordinal);
+    private NodeAgentConfig _config = NodeAgentConfig.Default;
+    private NodeNetworkFacts _facts = NodeNetworkFacts.Empty;
+    private string _factsFingerprint = "";
+    private volatile string _subnets = "";
+    private volatile bool _synced;
+
+    public AgentController(InformerFactory informers, KubeApiClient api, Elector elector, MembershipTracker tracker,
+        IAddressAnnouncer announcer, AgentMetrics metrics, AgentSettings settings, ElectionTiming timing, TimeProvider time, ILoggerFactory loggers)
+    {
+        _elector = elector;
+        _tracker = tracker;
+        _announcer = announcer;
+        _metrics = metrics;
+        _settings = settings;
+        _log = loggers.CreateLogger("purelb.agent");
+        _writer = new ServiceStatusWriter(api, loggers.CreateLogger("purelb.agent.writer"));
+        _queue = new WorkQueue<string>(time, RateLimiters.DefaultController<string>(time));
+        _election = new AddressElection(settings.NodeName, () => tracker.Current, () => elector.MayAnnounce);
+        _gate = new TakeoverGate(time, timing.JoinHoldOff);
+        _services = informers.For(KubeResources.Services, resyncPeriod: TimeSpan.FromMinutes(10));
+        _leases = informers.For(KubeResources.Leases, settings.InstallNamespace);
+        _agents = informers.For(CrdResources.LBNodeAgents, settings.InstallNamespace);
+        RegisterHandlers();
+    }
+
+    /// <summary>Caches synced and the first kernel pass done.</summary>
+    public bool IsSynced => _synced;
+
+    /// <summary>The current <c>purelb.io/subnets</c> value for our Lease.</summary>
+    public string Subnets => _subnets;
+
+    private string OwnLeaseName => LeaseContract.LeaseName(_settings.NodeName);
+
+    private void RegisterHandlers()
+    {
+        _services.AddHandler(new ResourceEventHandler<V1Service>(
+            onAdd: (svc, _) => _queue.Add(KubeObjects.Key(svc.Metadata.NamespaceProperty, svc.Metadata.Name)),
+            onUpdate: (_, svc) => _queue.Add(KubeObjects.Key(svc.Metadata.NamespaceProperty, svc.Metadata.Name)),
+            onDelete: deleted => _queue.Add(deleted.Key)));
+        _leases.AddHandler(new ResourceEventHandler<V1Lease>(
+            onAdd: (lease, _) => _tracker.Observe(KubeLeaseStore.FromV1Lease(lease)),
+            onUpdate: (_, lease) => _tracker.Observe(KubeLeaseStore.FromV1Lease(lease)),
+            onDelete: deleted =>
+            {
+                var name = deleted.LastKnown.Metadata.Name;
+                if (name == OwnLeaseName) _elector.OnOwnLeaseDeleted();
+                _tracker.Remove(name);
+            }));
+        _agents.AddHandler(new ResourceEventHandler<LBNodeAgent>(
+            onAdd: (_, _) => _queue.Add(ConfigItem),
+            onUpdate: (_, _) => _queue.Add(ConfigItem),
+            onDelete: _ => _queue.Add(ConfigItem)));
+        _tracker.Changed += _ => EnqueueAllServices();
+        _elector.StateChanged += OnElectorState;
+        _announcer.KernelChanged += () => _queue.Add(KernelItem);
+    }
+
+    private void OnElectorState(ElectorState state)
+    {
+        if (state is ElectorState.Fenced or ElectorState.Stopping or ElectorState.Stopped)
+        {
+            // Must finish within the withdraw allowance: straight to the kernel, not through the queue.
+            _announcer.WithdrawAll();
+            _log.LogInformation("withdrawAddress: all local addresses withdrawn ({State})", state);
+        }
+        EnqueueAllServices();
+    }
+
+    private void EnqueueAllServices()
+    {
+        foreach (var key in _services.Cache.Keys()) _queue.Add(key);
+    }
+
+    /// <summary>Waits for the caches, cleans up the kernel, then works the queue until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        await Task.WhenAll(_services.WaitForSyncAsync(ct), _leases.WaitForSyncAsync(ct), _agents.WaitForSyncAsync(ct)).ConfigureAwait(false);
+        LoadConfig();
+        RefreshFacts();
+        _tracker.Replace(_leases.Cache.List().Select(KubeLeaseStore.FromV1Lease));
+        KernelPass();
+        _synced = true;
+        _log.LogInformation("synced: {Services} Services, {Leases} leases, selector {Selector}, subnets {Subnets}",
+            _services.Cache.Count, _leases.Cache.Count, _config.State, _subnets);
+        EnqueueAllServices();
+        using var stop = ct.Register(_queue.ShutDown);
+        while (true)
+        {
+            var (ok, item) = await _queue.GetAsync(ct).ConfigureAwait(false);
+            if (!ok) return;
+            try
+            {
+                await ProcessAsync(item, ct).ConfigureAwait(false);
+                _queue.Forget(item);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _metrics.UpdateErrors.Inc();
+                var retries = _queue.NumRequeues(item);
+                _log.Log(retries < 3 ? LogLevel.Debug : LogLevel.Warning, "{Item}: {Error} (retry {Retry})", item, e.Message, retries + 1);
+                _queue.AddRateLimited(item);
+            }
+            finally
+            {
+                if (!item.StartsWith('!')) _metrics.Updates.Inc();
+                _queue.Done(item);
+            }
+        }
+    }
+
+    private Task ProcessAsync(string item, CancellationToken ct)
+    {
+        switch (item)
+        {
+            case KernelItem:
+                if (RefreshFacts()) EnqueueAllServices();
+                KernelPass();
+                return Task.CompletedTask;
+            case ConfigItem:
+                LoadConfig();
+                RefreshFacts();
+                EnqueueAllServices();
+                return Task.CompletedTask;
+            default:
+                return SyncServiceAsync(item, ct);
+        }
+    }
+
+    private void LoadConfig()
+    {
+        _config = NodeAgentConfig.From(_agents.Cache.List());
+        if (_config.Error is { } error) _log.LogWarning("LBNodeAgent rejected: {Error}", error);
+        foreach (var state in new[] { "default", "configured", "deselected", "invalid" })
+            _metrics.SelectorState.Set(state == _config.State ? 1 : 0, state);
+        _metrics.ConfigLoaded.Set(1);
+        _announcer.Configure(_config.Gratuitous);
+    }
+
+    /// <summary>Re-reads the host's network; returns true when anything the decisions depend on changed.</summary>
+    private bool RefreshFacts()
+    {
+        _facts = _announcer.ReadFacts();
+        var subnets = AdvertisedSubnets.Annotation(_config.Selector, _facts);
+        if (subnets != _subnets)
+        {
+            _log.LogInformation("subnetsChanged: {Old} -> {New}", _subnets, subnets);
+            _subnets = subnets;
+            _elector.RenewSoon();
+        }
+        var fingerprint = string.Join(';', _facts.Links.Select(l => $"{l.Index}:{l.Name}:{l.IsUp}")) + "|" + subnets;
+        bool changed = fingerprint != _factsFingerprint;
+        _factsFingerprint = fingerprint;
+        return changed;
+    }
+
+    private void KernelPass()
+    {
+        var next = _announcer.Reconcile(KnownVips());
+        _queue.AddAfter(KernelItem, next is { } n && n < IdleKernelCheck ? n : IdleKernelCheck);
+    }
+
+    private HashSet<IPAddress> KnownVips()
+    {
+        var vips = new HashSet<IPAddress>();
+        foreach (var svc in _services.Cache.List())
+        {
+            if (IsBranded(svc)) vips.UnionWith(IngressAddresses(svc));
+        }
+        return vips;
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using Purelb.Election;
+using Purelb.Kube;
+using Purelb.Kube.Agent;
+using Purelb.Modes.Agent.Model;
+using Purelb.Modes.Observability;
+using Purelb.Netlink;
+
+namespace Purelb.Modes.Agent;
+
+public sealed record AgentHostOptions(
+    string? Kubeconfig, string Namespace, string LogLevel, string LogFormat, string MetricsAddress,
+    string NodeName, string Instance, ElectionTiming Timing);
+
+/// <summary>
+/// Composition root of `purelb agent`: the node's Lease (elector), the membership view, the netlink announcer and
+/// the controller, run until SIGTERM; then withdraw every address first and delete the Lease last.
+/// </summary>
+public static class AgentHost
+{
+    public static async Task<int> RunAsync(AgentHostOptions options, CancellationToken ct)
+    {
+        using var loggers = LoggingSetup.Create(options.LogFormat, options.LogLevel);
+        var log = loggers.CreateLogger("purelb.agent");
+        log.LogInformation("purelb agent {Version}: node={Node} namespace={Namespace} lease={Lease} renew={Renew} fenceAfter={Fence} metrics={Metrics}",
+            VersionCommand.Version, options.NodeName, options.Namespace, options.Timing.LeaseDuration, options.Timing.RenewPeriod,
+            options.Timing.FenceAfter, options.MetricsAddress);
+        KubeApiClient api;
+        RtNetlink rt;
+        try
+        {
+            api = KubeClientFactory.Create(options.Kubeconfig);
+            rt = RtNetlink.Open();
+        }
+        catch (Exception e)
+        {
+            log.LogCritical("cannot start: {Error}", e.Message);
+            return 1;
+        }
+        using var _ = api;
+        using var __ = rt;
+        var time = TimeProvider.System;
+        var registry = new MetricRegistry();
+        ProcessCollector.Register(registry, VersionCommand.Version, "lbnodeagent");
+        var metrics = new AgentMetrics(registry);
+        var health = new HealthChecks();
+
+        var nodeUid = await NodeUid.ReadAsync(api, options.NodeName, log, ct);
+        AgentController? controller = null;
+        using var elector = new Elector(
+            new ElectorOptions(options.NodeName, options.Instance, nodeUid, options.Timing, () => controller?.Subnets ?? ""),
+            new KubeLeaseStore(api, options.Namespace), time);
+        using var tracker = new MembershipTracker(time);
+        using var announcer = new LocalAnnouncer(rt, () => elector.MayAnnounce, metrics, time, loggers.CreateLogger("purelb.agent.announcer"));
+        await using var informers = new InformerFactory(api, time, loggers);
+        controller = new AgentController(informers, api, elector, tracker, announcer, metrics,
+            new AgentSettings(options.NodeName, options.Namespace), options.Timing, time, loggers);
+        ElectionMetrics.Register(registry, elector, tracker, options.NodeName);
+        health.AddLiveness("lease", () =>
+        {
+            var h = elector.Health();
+            return (h.Live, h.Reason);
+        });
+        health.AddReadiness("lease", () =>
+        {
+            var h = elector.Health();
+            return (h.Ready, h.Reason);
+        });
+        health.AddReadiness("synced", () => (controller.IsSynced, controller.IsSynced ? "" : "waiting for the caches"));
+
+        await using var server = new ObservabilityServer(options.MetricsAddress, registry, health, log);
+        server.Start();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        announcer.StartMonitor();
+        informers.Start(stop.Token);
+        var controllerTask = controller.RunAsync(stop.Token);
+        // Announce nothing before the caches are synced and leftovers are cleaned: the lease makes us a candidate.
+        while (!controller.IsSynced && !controllerTask.IsCompleted && !ct.IsCancellationRequested)
+        {
+            try { await Task.Delay(20, ct); }
+            catch (OperationCanceledException) { }
+        }
+        var electorTask = elector.RunAsync(stop.Token);
+        try
+        {
+            await Task.WhenAny(controllerTask, Task.Delay(Timeout.Infinite, ct));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (controllerTask.IsFaulted) log.LogError("controller failed: {Error}", controllerTask.Exception?.GetBaseException().Message);
+
+        log.LogInformation("stopping: withdrawing addresses, then deleting our lease");
+        using var shutdownTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var report = await elector.ShutdownAsync(_ =>
+        {
+            announcer.WithdrawAll();
+            return Task.CompletedTask;
+        }, shutdownTimeout.Token);
+        log.LogInformation("stopped: withdrawn={Withdrawn} lease={Deletion} {Error}", report.Withdrawn, report.Deletion, report.Error ?? "");
+        stop.Cancel();
+        try { await Task.WhenAll(controllerTask, electorTask).WaitAsync(TimeSpan.FromSeconds(2)); }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
+        return 0;
+    }
+}

@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Purelb.Election;
+using Purelb.Kube.Agent;
+using Purelb.Modes.Agent.Model;
+using Purelb.Netlink;
+using Purelb.Netlink.Interop;
+using Purelb.Netlink.Raw;
+using NlAddressOptions = Purelb.Netlink.Route.AddressOptions;
+using NlAddressFlags = Purelb.Netlink.Route.AddressFlags;
+
+namespace Purelb.Modes.Agent;
+
+/// <summary>
+/// Keeps this node's local addresses on the kernel over netlink: a refcounted desired set
+/// (<see cref="LocalAddressBook"/>), diffs against what the kernel reports (<see cref="AddressDiff"/>), and a
+/// GARP / unsolicited NA burst for every address taken. Every kernel operation runs under one lock, so the
+/// fencing path (<see cref="WithdrawAll"/>, called from the elector's timer) and the worker never interleave,
+/// and an address is only ever added while <c>mayAnnounce</c> holds at that moment.
+/// </summary>
+public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
+{
+    private readonly RtNetlink _rt;
+    private readonly Func<bool> _mayAnnounce;
+    private readonly AgentMetrics _metrics;
+    private readonly ILogger _log;
+    private readonly GratuitousBursts _bursts;
+    private readonly object _lock = new();
+    private readonly LocalAddressBook _book = new();
+    private readonly CancellationTokenSource _stop = new();
+    private NetlinkMonitor? _monitor;
+    private GratuitousArpSender? _arp;
+    private NeighborAdvertisementSender? _na;
+    private GratuitousConfig _gratuitous = GratuitousConfig.Default;
+    private IReadOnlySet<IPAddress> _knownVips = new HashSet<IPAddress>();
+
+    public LocalAnnouncer(RtNetlink rt, Func<bool> mayAnnounce, AgentMetrics metrics, TimeProvider time, ILogger log)
+    {
+        _rt = rt;
+        _mayAnnounce = mayAnnounce;
+        _metrics = metrics;
+        _log = log;
+        _bursts = new GratuitousBursts(time);
+    }
+
+    public event Action? KernelChanged;
+
+    /// <summary>Subscribes to address and link notifications; each raises <see cref="KernelChanged"/>.</summary>
+    public void StartMonitor()
+    {
+        _monitor = NetlinkMonitor.Open();
+        _monitor.Start();
+        var reader = _monitor.Events;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var _ in reader.ReadAllAsync(_stop.Token).ConfigureAwait(false)) KernelChanged?.Invoke();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
+
+    public NodeNetworkFacts ReadFacts()
+    {
+        lock (_lock) return NetlinkFacts.Read(_rt);
+    }
+
+    public void Configure(GratuitousConfig config)
+    {
+        lock (_lock) _gratuitous = config;
+    }
+
+    public bool Holds(IPAddress address)
+    {
+        lock (_lock) return _book.Desired.ContainsKey(ElectionKey.Normalize(address));
+    }
+
+    public IReadOnlyList<IPAddress> Set(string serviceKey, IReadOnlyList<DesiredLocalAddress> addresses)
+    {
+        lock (_lock)
+        {
+            // Checked under the lock the fencing path takes: once fenced, nothing is added again.
+            var change = _book.Set(serviceKey, _mayAnnounce() ? addresses : []);
+            if (change.IsEmpty) return [];
+            return Apply(_knownVips);
+        }
+    }
+
+    public void Remove(string serviceKey)
+    {
+        lock (_lock)
+        {
+            if (!_book.Remove(serviceKey).IsEmpty) Apply(_knownVips);
+        }
+    }
+
+    public TimeSpan? Reconcile(IReadOnlySet<IPAddress> knownVips)
+    {
+        lock (_lock)
+        {
+            _knownVips = knownVips;
+            if (!_mayAnnounce() && _book.Desired.Count > 0) _book.Clear();
+            Apply(knownVips);
+            return NextRenewal;
+        }
+    }
+
+    public void WithdrawAll()
+    {
+        lock (_lock)
+        {
+            foreach (var ip in _book.Desired.Keys) _bursts.Cancel(ip);
+            _book.Clear();
+            Apply(_knownVips);
+        }
+    }
+
+    private TimeSpan? NextRenewal { get; set; }
+
+    /// <summary>Brings the kernel in line with the book; returns the addresses added (not renewed).</summary>
+    private List<IPAddress> Apply(IReadOnlySet<IPAddress> knownVips)
+    {
+        var observed = NetlinkFacts.Read(_rt).Addresses;
+        var plan = AddressDiff.Compute(_book.Desired, observed, a => IsOurs(a, knownVips));
+        NextRenewal = plan.NextRenewalIn;
+        foreach (var r in plan.Removes)
+        {
+            try
+            {
+                _rt.Addresses.Delete(r.LinkIndex, r.Address, (byte)r.PrefixLength);
+                _metrics.Withdrawals.Inc();
+                _log.LogInformation("withdrawAddress: {Ip}/{Prefix} from link #{Link} ({Reason})", ElectionKey.Format(r.Address), r.PrefixLength, r.LinkIndex, r.Reason);
+            }
+            catch (NetlinkException e) when (e.Errno is Errno.EADDRNOTAVAIL or Errno.ENOENT or Errno.ENODEV)
+            {
+            }
+            catch (NetlinkException e)
+            {
+                _log.LogWarning("cannot remove {Ip} from link #{Link}: {Error}", r.Address, r.LinkIndex, e.Message);
+            }
+        }
+        var added = new List<IPAddress>();
+        foreach (var d in plan.Adds)
+        {
+            if (Replace(d))
+            {
+                added.Add(d.Address);
+                StartBurst(d);
+            }
+        }
+        foreach (var d in plan.Renewals)
+        {
+            if (Replace(d)) _metrics.Renewals.Inc();
+            else _metrics.RenewalErrors.Inc();
+        }
+        return added;
+    }
+
+    private bool Replace(DesiredLocalAddress d)
+    {
+        var o = d.Options;
+        var flags = (o.NoPrefixRoute ? NlAddressFlags.NoPrefixRoute : 0) | (o.NoDad ? NlAddressFlags.NoDad : 0);
+        var options = new NlAddressOptions(Seconds(o.ValidLifetime), Seconds(o.PreferredLifetime), flags);
+        try
+        {
+            _rt.Addresses.Replace(d.LinkIndex, d.Address, (byte)d.PrefixLength, options);
+            return true;
+        }
+        catch (NetlinkException e)
+        {
+            _log.LogWarning("cannot add {Ip}/{Prefix} to {Link}: {Error}", ElectionKey.Format(d.Address), d.PrefixLength, d.LinkName, e.Message);
+            return false;
+        }
+    }
+
+    private static uint Seconds(TimeSpan? t) => t is { } v ? (uint)v.TotalSeconds : 0;
+
+    /// <summary>
+    /// Ours: the lifetime-and-flags signature we add with (finite lifetime, no prefix route), or an ingress
+    /// address of one of our Services. Either way only when not desired, as <see cref="AddressDiff"/> asks.
+    /// </summary>
+    private static bool IsOurs(AddressFacts a, IReadOnlySet<IPAddress> knownVips) =>
+        ((a.Flags & AddressFlags.NoPrefixRoute) != 0 && a.ValidLifetime is not null)
+        || knownVips.Contains(ElectionKey.Normalize(a.Address));
+
+    private void StartBurst(DesiredLocalAddress d)
+    {
+        var config = _gratuitous;
+        if (!config.Enabled) return;
+        var ip = d.Address;
+        _ = _bursts.RunAsync(ip, config,
+            stillOwner: () => Holds(ip) && _mayAnnounce(),
+            send: (address, _) => ValueTask.FromResult(SendOne(d, address)),
+            _stop.Token);
+    }
+
+    private bool SendOne(DesiredLocalAddress d, IPAddress address)
+    {
+        bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        try
+        {
+            lock (_lock)
+            {
+                var link = _rt.Links.TryGetByIndex(d.LinkIndex);
+                if (link is null) return false;
+                if (v6)
+                {
+                    var source = NeighborAdvertisementSender.FindLinkLocal(_rt.Addresses, d.LinkIndex);
+                    if (source is null) return false;
+                    (_na ??= new NeighborAdvertisementSender()).Send(link, address, source);
+                }
+                else
+                {
+                    (_arp ??= new GratuitousArpSender()).Send(link, address);
+                }
+            }
+            (v6 ? _metrics.NaSent : _metrics.GarpSent).Inc();
+            return true;
+        }
+        catch (NetlinkException e)
+        {
+            (v6 ? _metrics.NaErrors : _metrics.GarpErrors).Inc();
+            _log.LogDebug("gratuitous announcement of {Ip} failed: {Error}", address, e.Message);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _monitor?.Dispose();
+        _arp?.Dispose();
+        _na?.Dispose();
+    }
+}
