@@ -17,9 +17,9 @@ public enum RemoteResolution
 
 /// <summary>
 /// Finds the pool an ingress address came from and the length it is held at on the dummy interface (agent.md §4.2):
-/// aggregation <c>/N</c> as written, <c>default</c> (or empty) = the pool's subnet mask. Pool type decides, not the
-/// node's interfaces, so a remote pool whose range overlaps a node subnet is still announced remotely (agent.md §9
-/// item 8), and nothing here depends on a default route (item 6). Addresses from an external (sidecar) group whose
+/// aggregation <c>/N</c> as written, <c>default</c> (or empty) = the pool's subnet mask. Nothing here depends on a
+/// default route or the interface selection (agent.md §9 item 6); the agent asks it only about addresses that are not
+/// local to a selected interface (upstream's precedence, §9 item 8, kept). Addresses from an external (sidecar) group whose
 /// <c>announce</c> is <c>remote</c> have no range to read an aggregation from and are held as host routes (item 7).
 /// </summary>
 public static class RemotePoolResolver
