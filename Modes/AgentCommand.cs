@@ -33,7 +33,9 @@ public static class AgentCommand
                 result.GetValue(options.MetricsAddress)!,
                 node,
                 string.IsNullOrEmpty(instance) ? Guid.NewGuid().ToString() : instance,
-                timing!), ct);
+                timing!,
+                result.GetValue(options.BgpMode)!,
+                result.GetValue(options.BgpEndpoint)!), ct);
         });
         return command;
     }

@@ -24,6 +24,7 @@ public sealed partial class AgentController
     private async Task SyncServiceAsync(string key, CancellationToken ct)
     {
         var svc = _services.Cache.Get(key);
+        var remote = SyncRemote(key, svc);
         if (svc is null || !IsBranded(svc))
         {
             _announcer.Remove(key);
@@ -35,6 +36,7 @@ public sealed partial class AgentController
         var membership = _tracker.Current;
         foreach (var ip in IngressAddresses(svc))
         {
+            if (remote.Contains(ip)) continue;
             var where = LocalInterfaceResolver.Resolve(_config.Selector, _facts, ip);
             if (where.Kind != ResolutionKind.Local || where.Link is null) continue;
             var decision = _election.Decide(ip);

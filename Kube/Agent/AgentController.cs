@@ -41,8 +41,10 @@ public sealed partial class AgentController
     private volatile bool _synced;
 
     public AgentController(InformerFactory informers, KubeApiClient api, Elector elector, MembershipTracker tracker,
-        IAddressAnnouncer announcer, AgentMetrics metrics, AgentSettings settings, ElectionTiming timing, TimeProvider time, ILoggerFactory loggers)
+        IAddressAnnouncer announcer, AgentMetrics metrics, AgentSettings settings, ElectionTiming timing, TimeProvider time, ILoggerFactory loggers,
+        Modes.Agent.Remote.RemoteAnnouncer? remote = null)
     {
+        _remote = remote;
         _elector = elector;
         _tracker = tracker;
         _announcer = announcer;
@@ -56,7 +58,13 @@ public sealed partial class AgentController
         _services = informers.For(KubeResources.Services, resyncPeriod: TimeSpan.FromMinutes(10));
         _leases = informers.For(KubeResources.Leases, settings.InstallNamespace);
         _agents = informers.For(CrdResources.LBNodeAgents, settings.InstallNamespace);
+        if (remote is not null)
+        {
+            _groups = informers.For(CrdResources.ServiceGroups, string.IsNullOrEmpty(settings.InstallNamespace) ? null : settings.InstallNamespace);
+            _slices = informers.For(KubeResources.EndpointSlices);
+        }
         RegisterHandlers();
+        RegisterRemoteHandlers();
     }
 
     /// <summary>Caches synced and the first kernel pass done.</summary>
@@ -110,9 +118,11 @@ public sealed partial class AgentController
     /// <summary>Waits for the caches, cleans up the kernel, then works the queue until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        await Task.WhenAll(_services.WaitForSyncAsync(ct), _leases.WaitForSyncAsync(ct), _agents.WaitForSyncAsync(ct)).ConfigureAwait(false);
+        await Task.WhenAll(_services.WaitForSyncAsync(ct), _leases.WaitForSyncAsync(ct), _agents.WaitForSyncAsync(ct),
+            WaitForRemoteSyncAsync(ct)).ConfigureAwait(false);
         LoadConfig();
         RefreshFacts();
+        StartRemote(ct);
         _tracker.Replace(_leases.Cache.List().Select(KubeLeaseStore.FromV1Lease));
         KernelPass();
         _synced = true;
@@ -168,6 +178,7 @@ public sealed partial class AgentController
 
     private void LoadConfig()
     {
+        LoadPools();
         _config = NodeAgentConfig.From(_agents.Cache.List());
         if (_config.Error is { } error) _log.LogWarning("LBNodeAgent rejected: {Error}", error);
         foreach (var state in new[] { "default", "configured", "deselected", "invalid" })

@@ -4,13 +4,15 @@ using Purelb.Kube;
 using Purelb.Kube.Agent;
 using Purelb.Modes.Agent.Model;
 using Purelb.Modes.Observability;
+using Purelb.Bgp;
+using Purelb.Modes.Agent.Remote;
 using Purelb.Netlink;
 
 namespace Purelb.Modes.Agent;
 
 public sealed record AgentHostOptions(
     string? Kubeconfig, string Namespace, string LogLevel, string LogFormat, string MetricsAddress,
-    string NodeName, string Instance, ElectionTiming Timing);
+    string NodeName, string Instance, ElectionTiming Timing, string BgpMode = "grpc", string BgpEndpoint = Purelb.Bgp.BgpEndpoint.Default);
 
 /// <summary>
 /// Composition root of `purelb agent`: the node's Lease (elector), the membership view, the netlink announcer and
@@ -45,6 +47,22 @@ public static class AgentHost
         var metrics = new AgentMetrics(registry);
         var health = new HealthChecks();
 
+        // Remote addresses: kube-lb0 always; BGP through gobgpd's API only in grpc mode (netlink-import: k8gobgp
+        // imports kube-lb0 itself; both at once would double the paths).
+        BgpAnnouncer? bgp = null;
+        if (options.BgpMode == "grpc")
+        {
+            if (!Purelb.Bgp.BgpEndpoint.TryParse(options.BgpEndpoint, out var endpoint, out var endpointError))
+            {
+                log.LogCritical("cannot start: {Error}", endpointError);
+                return 2;
+            }
+            var v6 = NodeIpv6Address.Find(rt, RemoteAnnouncerOptions.DefaultLinkName);
+            bgp = new BgpAnnouncer(new BgpAnnouncerOptions { Endpoint = endpoint, Ipv6NextHop = v6 }, loggers.CreateLogger("purelb.agent.bgp"), time);
+            log.LogInformation("BGP through gobgpd's API on {Endpoint}, IPv6 next hop {NextHop}", endpoint, v6?.ToString() ?? "none (IPv6 remote prefixes are not announced)");
+        }
+        var remote = new RemoteAnnouncer(rt, new RemoteAnnouncerOptions(), bgp, loggers.CreateLogger("purelb.agent.remote"), time);
+
         var nodeUid = await NodeUid.ReadAsync(api, options.NodeName, log, ct);
         AgentController? controller = null;
         using var elector = new Elector(
@@ -54,7 +72,7 @@ public static class AgentHost
         using var announcer = new LocalAnnouncer(rt, () => elector.MayAnnounce, metrics, time, loggers.CreateLogger("purelb.agent.announcer"));
         await using var informers = new InformerFactory(api, time, loggers);
         controller = new AgentController(informers, api, elector, tracker, announcer, metrics,
-            new AgentSettings(options.NodeName, options.Namespace), options.Timing, time, loggers);
+            new AgentSettings(options.NodeName, options.Namespace), options.Timing, time, loggers, remote);
         ElectionMetrics.Register(registry, elector, tracker, options.NodeName);
         health.AddLiveness("lease", () =>
         {
@@ -81,6 +99,16 @@ public static class AgentHost
             catch (OperationCanceledException) { }
         }
         var electorTask = elector.RunAsync(stop.Token);
+        // Started once the remote desired set is loaded: its first RIB pass withdraws what nobody wants.
+        var bgpTask = bgp?.RunAsync(stop.Token) ?? Task.CompletedTask;
+        if (bgp is not null)
+        {
+            health.AddReadiness("bgp", () =>
+            {
+                var s = bgp.Status;
+                return (s.Ready, s.Ready ? "" : s.LastError ?? "connecting to gobgpd");
+            });
+        }
         try
         {
             await Task.WhenAny(controllerTask, Task.Delay(Timeout.Infinite, ct));
@@ -97,9 +125,12 @@ public static class AgentHost
             announcer.WithdrawAll();
             return Task.CompletedTask;
         }, shutdownTimeout.Token);
+        // Remote addresses: withdraw from BGP first (traffic moves to the other nodes), then empty kube-lb0.
+        remote.WithdrawAll();
+        for (int i = 0; i < 50 && bgp is { Status: { Ready: true, Announced: > 0 } }; i++) await Task.Delay(20, CancellationToken.None);
         log.LogInformation("stopped: withdrawn={Withdrawn} lease={Deletion} {Error}", report.Withdrawn, report.Deletion, report.Error ?? "");
         stop.Cancel();
-        try { await Task.WhenAll(controllerTask, electorTask).WaitAsync(TimeSpan.FromSeconds(2)); }
+        try { await Task.WhenAll(controllerTask, electorTask, bgpTask).WaitAsync(TimeSpan.FromSeconds(2)); }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
         return 0;
     }

@@ -46,6 +46,9 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
 
     public event Action? KernelChanged;
 
+    /// <summary>The remote announcer's link, whose addresses this announcer never touches.</summary>
+    public string DummyInterface { get; init; } = Remote.RemoteAnnouncerOptions.DefaultLinkName;
+
     /// <summary>Subscribes to address and link notifications; each raises <see cref="KernelChanged"/>.</summary>
     public void StartMonitor()
     {
@@ -124,7 +127,10 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     /// <summary>Brings the kernel in line with the book; returns the addresses added (not renewed).</summary>
     private List<IPAddress> Apply(IReadOnlySet<IPAddress> knownVips)
     {
-        var observed = NetlinkFacts.Read(_rt).Addresses;
+        // The dummy interface holds remote addresses, which the remote announcer owns (AddressDiff's contract).
+        var facts = NetlinkFacts.Read(_rt);
+        var dummy = facts.Links.Where(l => l.Name == DummyInterface).Select(l => l.Index).FirstOrDefault(-1);
+        var observed = facts.Addresses.Where(a => a.LinkIndex != dummy).ToList();
         var plan = AddressDiff.Compute(_book.Desired, observed, a => IsOurs(a, knownVips));
         NextRenewal = plan.NextRenewalIn;
         foreach (var r in plan.Removes)

@@ -1,0 +1,115 @@
+using System.Net;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Purelb.Ipam;
+using Purelb.Kube.Crd;
+using Purelb.Modes.Agent.Model;
+using Purelb.Modes.Agent.Remote;
+
+namespace Purelb.Kube.Agent;
+
+/// <summary>
+/// Remote addresses (agent.md §4): an ingress address that is not local to a selected interface and lies in a
+/// remote ServiceGroup pool (or comes from an external group announced remotely) goes on the dummy interface on
+/// every node, or, for externalTrafficPolicy Local, only on nodes with a healthy endpoint. No election; the
+/// <see cref="RemoteAnnouncer"/> refcounts and hands the prefixes to BGP.
+/// </summary>
+public sealed partial class AgentController
+{
+    private readonly RemoteAnnouncer? _remote;
+    private readonly Informer<ServiceGroup>? _groups;
+    private readonly Informer<V1EndpointSlice>? _slices;
+    private IpamConfig _pools = IpamConfig.Empty;
+
+    private void RegisterRemoteHandlers()
+    {
+        _groups?.AddHandler(new ResourceEventHandler<ServiceGroup>(
+            onAdd: (_, _) => _queue.Add(ConfigItem),
+            onUpdate: (_, _) => _queue.Add(ConfigItem),
+            onDelete: _ => _queue.Add(ConfigItem)));
+        _slices?.AddHandler(new ResourceEventHandler<V1EndpointSlice>(
+            onAdd: (slice, _) => EnqueueOwner(slice),
+            onUpdate: (_, slice) => EnqueueOwner(slice),
+            onDelete: deleted => EnqueueOwner(deleted.LastKnown)));
+    }
+
+    private void EnqueueOwner(V1EndpointSlice? slice)
+    {
+        if (slice is not null && EndpointReadiness.ServiceKeyOf(slice) is { } key) _queue.Add(key);
+    }
+
+    private Task WaitForRemoteSyncAsync(CancellationToken ct) =>
+        _remote is null ? Task.CompletedTask : Task.WhenAll(_groups!.WaitForSyncAsync(ct), _slices!.WaitForSyncAsync(ct));
+
+    private void LoadPools()
+    {
+        if (_groups is null) return;
+        var groups = _groups.Cache.List()
+            .OrderBy(g => g.Metadata.NamespaceProperty, StringComparer.Ordinal)
+            .ThenBy(g => g.Metadata.Name, StringComparer.Ordinal)
+            .Select(ServiceGroupTranslator.ToConfig);
+        _pools = IpamConfig.Build(groups, new IpamConfigOptions(_settings.InstallNamespace));
+    }
+
+    /// <summary>Loads every Service's remote addresses, then starts the announcer, whose first pass removes whatever
+    /// else is on the dummy interface (a predecessor's leftovers) without a gap for the addresses still wanted.</summary>
+    private void StartRemote(CancellationToken ct)
+    {
+        if (_remote is null) return;
+        foreach (var svc in _services.Cache.List())
+        {
+            var key = KubeObjects.Key(svc.Metadata.NamespaceProperty, svc.Metadata.Name);
+            if (IsBranded(svc)) SyncRemote(key, svc);
+        }
+        var remote = _remote;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await remote.RunAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                _log.LogError("remote announcer stopped: {Error}", e.Message);
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>Brings the Service's remote addresses in line; returns the ingress addresses handled as remote.</summary>
+    private HashSet<IPAddress> SyncRemote(string key, V1Service? svc)
+    {
+        var handled = new HashSet<IPAddress>();
+        if (_remote is null) return handled;
+        if (svc is null || !IsBranded(svc))
+        {
+            _remote.Remove(key);
+            return handled;
+        }
+        var from = svc.Metadata.Annotation(Annotations.AllocatedFrom);
+        var wanted = new List<RemoteAddress>();
+        foreach (var ip in IngressAddresses(svc))
+        {
+            if (LocalInterfaceResolver.Resolve(_config.Selector, _facts, ip).Kind == ResolutionKind.Local) continue;
+            if (RemotePoolResolver.Resolve(_pools, ip, from, out var remote) != RemoteResolution.Remote) continue;
+            handled.Add(ip);
+            wanted.Add(remote);
+        }
+        if (wanted.Count == 0)
+        {
+            _remote.Remove(key);
+            return handled;
+        }
+        var ns = svc.Metadata.NamespaceProperty ?? "";
+        bool announce = EndpointReadiness.ShouldAnnounce(svc,
+            _slices!.Cache.List().Where(s => EndpointReadiness.BelongsTo(s, ns, svc.Metadata.Name)), _settings.NodeName);
+        var before = _remote.PrefixesOf(key);
+        _remote.Set(key, announce ? wanted : []);
+        var after = _remote.PrefixesOf(key);
+        if (!before.SequenceEqual(after))
+        {
+            if (after.Count > 0) _log.LogInformation("announcingNonLocal: {Service} {Addresses} on {Link}", key, string.Join(",", wanted), _remote.LinkName);
+            else _log.LogInformation("withdrawAddress: {Service} remote {Reason}", key, announce ? "released" : "noEndpoints");
+        }
+        return handled;
+    }
+}
