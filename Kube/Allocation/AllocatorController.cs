@@ -28,6 +28,7 @@ public sealed partial class AllocatorController : IDisposable
     private readonly HashSet<string> _dirtyPools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PoolStatusValues> _writtenStatus = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _seenGroupGenerations = new(StringComparer.Ordinal);
+    private static readonly TimeSpan StatusCoalescing = TimeSpan.FromMilliseconds(250);
     private volatile bool _configLoaded;
     private volatile bool _synced;
 
@@ -150,7 +151,9 @@ public sealed partial class AllocatorController : IDisposable
             {
                 _metrics.Updates.Inc();
                 _queue.Done(item);
-                if (_dirtyPools.Count > 0) _queue.Add(AllocatorWorkItem.PublishStatus);
+                // Pool status is a summary: write it at most a few times a second, not once per Service.
+                if (_dirtyPools.Count > 0 && item.Kind != AllocatorWorkKind.PublishStatus)
+                    _queue.AddAfter(AllocatorWorkItem.PublishStatus, StatusCoalescing);
             }
         }
     }
