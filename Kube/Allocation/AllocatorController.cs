@@ -96,8 +96,8 @@ public sealed partial class AllocatorController : IDisposable
     {
         if (ReferenceEquals(old, svc)) return false; // a resync is a deliberate second chance
         if (old.Metadata.Generation != svc.Metadata.Generation) return false;
-        if (!KubeObjects.JsonEquals(old.Spec, svc.Spec, k8s.SourceGenerationContext.Default.V1ServiceSpec)) return false;
-        if (!KubeObjects.JsonEquals(old.Status, svc.Status, k8s.SourceGenerationContext.Default.V1ServiceStatus)) return false;
+        if (!KubeObjects.JsonEquals(old.Spec, svc.Spec, KubeModelJsonContext.Default.V1ServiceSpec)) return false;
+        if (!KubeObjects.JsonEquals(old.Status, svc.Status, KubeModelJsonContext.Default.V1ServiceStatus)) return false;
         var keys = (old.Metadata.Annotations?.Keys ?? []).Union(svc.Metadata.Annotations?.Keys ?? []);
         var differing = keys.Where(k => old.Metadata.Annotation(k) != svc.Metadata.Annotation(k)).ToList();
         return differing.Count > 0 && differing.All(k => k.StartsWith(Annotations.Announcing, StringComparison.Ordinal));
