@@ -18,7 +18,7 @@ public static class ReportWriter
             sb.Append(CultureInfo.InvariantCulture,
                 $"| {r.Name} | {F(r.Median)} | {F(r.Min)}–{F(r.Max)} | {r.Unit} | {r.Trials} | {GoalCell(r)} | ");
             sb.Append(CultureInfo.InvariantCulture,
-                $"{(r.Baseline is { } b ? F(b) : "")} | {(r.Ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "")} | {r.BaselineSource} |");
+                $"{(r.Baseline is { } b ? F(b) : "")} | {(r.Ratio is { } x ? R(x) + "×" : "")} | {r.BaselineSource} |");
             sb.AppendLine();
         }
         var missed = results.Where(r => r.MissedGoal == true).Select(r => r.Name).ToList();
@@ -59,6 +59,10 @@ public static class ReportWriter
         }
         return array.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    /// <summary>A ratio with two significant digits at least, so 0.004× does not print as 0.00×.</summary>
+    private static string R(double x) =>
+        x >= 0.1 ? x.ToString("0.00", CultureInfo.InvariantCulture) : x.ToString("0.00##", CultureInfo.InvariantCulture);
 
     private static string F(double v) =>
         Math.Abs(v) >= 1000 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);

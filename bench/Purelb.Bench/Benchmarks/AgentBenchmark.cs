@@ -183,7 +183,9 @@ public sealed class AgentBenchmark : IBenchmark
         for (int i = 0; i < Warmup + Trials; i++)
         {
             var holder = await lab.SingleHolderAsync(ip, 20);
-            await Task.Delay(200, ct); // the takeover burst of the previous trial finished
+            // The previous takeover's burst out of the way, then a random phase against the lease renewals: without
+            // it every kill would land at the same point of the renew period and a crash figure would show one value.
+            await Task.Delay(200 + Random.Shared.Next(AgentLab.LeaseSeconds * 1000 / 2), ct);
             var agent = lab.Agents[holder];
             var t0 = Stopwatch.GetTimestamp();
             if (kill(agent.Pid, crash ? 9 : 15) != 0) throw new InvalidOperationException($"kill {agent.Pid}: errno {Marshal.GetLastPInvokeError()}");
@@ -342,7 +344,7 @@ public sealed class AgentBenchmark : IBenchmark
     {
         foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             if (line.StartsWith(key + ":", StringComparison.Ordinal))
-                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+                return double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]);
         return double.NaN;
     }
 
