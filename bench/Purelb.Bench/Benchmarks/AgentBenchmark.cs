@@ -26,8 +26,8 @@ public sealed class AgentBenchmark : IBenchmark
 
     public IReadOnlyList<string> Names =>
     [
-        "create_to_nic_ms", "status_to_nic_ms", "graceful_handoff_ms", "crash_failover_ms", "readd_after_manual_remove_ms",
-        "agent_rss_1k_mib", "agent_rss_1k_all_mib", "handoff_1k_ms",
+        "create_to_nic_ms", "graceful_handoff_ms", "crash_failover_ms", "readd_after_manual_remove_ms",
+        "agent_rss_base_mib", "agent_rss_1k_mib", "agent_rss_1k_all_mib", "handoff_1k_ms",
     ];
 
     public string Group => "agent";
@@ -81,8 +81,9 @@ public sealed class AgentBenchmark : IBenchmark
         {
             var (create, status) = await CreateToNicAsync(lab, events, ct);
             results.Add(BenchResult.FromTrials("create_to_nic_ms", create, "ms", 644, "upstream PureLB measured (B1 median, incl. allocation)") with { Goal = 50 });
-            results.Add(BenchResult.FromTrials("status_to_nic_ms", status, "ms", null, null) with { Goal = 50 });
-            Log($"create→NIC done at {clock.Elapsed.TotalSeconds:0.0} s");
+            // Status is seen by polling the in-process API server, often after the address is already on the NIC
+            // under this load: a rough split, logged rather than reported.
+            Log($"create→NIC done at {clock.Elapsed.TotalSeconds:0.0} s; status written→NIC {string.Join(" ", status.Select(x => x.ToString("0.0")))} ms");
 
             var readd = await ReaddAsync(lab, events, ct);
             results.Add(BenchResult.FromTrials("readd_after_manual_remove_ms", readd, "ms", null, null) with { Goal = 1000 });
@@ -245,6 +246,9 @@ public sealed class AgentBenchmark : IBenchmark
             {"apiVersion":"purelb.io/v2","kind":"ServiceGroup","metadata":{"name":"bench1k","namespace":"{{{AgentLab.InstallNamespace}}}"},
              "spec":{"local":{"v6pool":{"pool":"2001:db8::1:0-2001:db8::1:3ff","subnet":"2001:db8::/64","aggregation":"default"},"skipIPv6DAD":true} } }
             """));
+        // Before the 1,000 (every earlier Service deleted): the fixed part of the figure.
+        var baseline = lab.Agents.Values.Select(a => StatusKib(a.Pid, "VmRSS") / 1024).ToList();
+        foreach (var (node, agent) in lab.Agents) Log($"{node} before the 1,000: {MemoryBreakdown(agent.Pid)}; {await GcHeapAsync(lab.Node(node))}");
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < BulkServices; i++)
         {
@@ -277,6 +281,7 @@ public sealed class AgentBenchmark : IBenchmark
         Log($"{survivor} holding all 1,000 after {handoff:0} ms: {MemoryBreakdown(survivorAgent.Pid)}; {await GcHeapAsync(lab.Node(survivor))}");
         return
         [
+            BenchResult.FromTrials("agent_rss_base_mib", baseline, "MiB (VmRSS, no Services, 3 agents)", null, null),
             BenchResult.FromTrials("agent_rss_1k_mib", shared, "MiB (VmHWM, each of 3 agents)", 20, "goal"),
             new BenchResult("agent_rss_1k_all_mib", all, all, all, "MiB (VmHWM, one agent holding all)", 1, 20, "goal"),
             new BenchResult("handoff_1k_ms", handoff, handoff, handoff, "ms (2 of 3 agents SIGTERM)", 1, null, null),
