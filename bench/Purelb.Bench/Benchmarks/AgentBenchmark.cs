@@ -100,7 +100,7 @@ public sealed class AgentBenchmark : IBenchmark
             results.AddRange(await BulkAsync(lab, ct));
             Log($"1,000 Services done at {clock.Elapsed.TotalSeconds:0.0} s; load {LoadAverage()}");
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
         {
             // Keep what was measured; say what was not, with the agents' last words.
             Log($"stopped early: {e.Message}\n{lab.Logs()}");
