@@ -89,10 +89,14 @@ public sealed class AgentLab : IAsyncDisposable
              "--log-level", "debug"], _logs);
         _agents[node.Name] = process;
         _all.Add(process);
+        _startedSinceSettled = true;
         return process;
     }
 
-    /// <summary>Every node's agent running, every node connected, every lease present and the agents past their join hold-off.</summary>
+    /// <summary>
+    /// Every node's agent running, every node connected, every lease present, every agent healthy and seeing every
+    /// node (its own metrics say so); after an agent (re)start also past the join hold-off.
+    /// </summary>
     public async Task WaitForAllAgentsAsync()
     {
         foreach (var node in Net.Nodes)
@@ -102,8 +106,29 @@ public sealed class AgentLab : IAsyncDisposable
         }
         await EventuallyAsync(() => Leases(), l => Net.Nodes.All(n => l.Contains("purelb-node-" + n.Name)), "a lease per node", 60);
         await EventuallyAsync(() => _agents.Values.Count(a => a.Lines().Any(l => l.Contains("synced:"))), c => c == Net.Nodes.Count, "every agent synced", 60);
-        // Renewals confirmed and the join hold-off (watch lag + withdraw allowance) passed.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await EventuallyAsync(() => Net.Nodes.Where(n => !Settled(n.Name)).Select(n => n.Name).ToList(), l => l.Count == 0,
+            "every agent healthy and seeing every node", 60);
+        if (_startedSinceSettled)
+        {
+            // Renewals confirmed and the join hold-off (watch lag + withdraw allowance) passed.
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            _startedSinceSettled = false;
+        }
+    }
+
+    private bool _startedSinceSettled = true;
+
+    private bool Settled(string node)
+    {
+        try
+        {
+            var m = MetricsAsync(node).GetAwaiter().GetResult();
+            return Metric(m, "purelb_election_lease_healthy") == 1 && Metric(m, "purelb_election_member_count") == Net.Nodes.Count;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     public IReadOnlyList<string> Leases() =>
