@@ -242,6 +242,16 @@ public sealed class AgentFeatureEndToEndTests(AgentLabFixture fixture) : IClassF
             }
             Assert.Equal(1.0, AgentLab.Metric(await Lab.MetricsAsync(chosen), "purelb_lbnodeagent_selector_state", ("state", "configured")));
 
+            // A selector that cannot be evaluated matches nothing and is reported on its LBNodeAgent.
+            Lab.Create(AgentLab.Json($$$"""
+                {"apiVersion":"purelb.io/v2","kind":"LBNodeAgent","metadata":{"name":"broken","namespace":"{{{AgentLab.InstallNamespace}}}"},
+                 "spec":{"nodeSelector":{"matchExpressions":[{"key":"zone","operator":"In"}]},"local":{"localInterface":"^nothing$"} } }
+                """));
+            var warning = await Lab.EventuallyAsync(() => Lab.EventsFor("broken", AgentLab.InstallNamespace).Where(e => (string?)e["reason"] == "InvalidNodeSelector").ToList(),
+                l => l.Count > 0, "an InvalidNodeSelector event on the broken LBNodeAgent");
+            Assert.Equal("Warning", (string?)warning[0]["type"]);
+            Assert.Equal("LBNodeAgent", (string?)warning[0]["involvedObject"]?["kind"]);
+
             Svc("sel");
             var ip = (await Lab.IngressAsync("sel", 1))[0];
             Assert.Equal(chosen, await Lab.SingleHolderAsync(ip));
@@ -253,6 +263,7 @@ public sealed class AgentFeatureEndToEndTests(AgentLabFixture fixture) : IClassF
         finally
         {
             Lab.DeleteObject("purelb.io", "v2", "LBNodeAgent", AgentLab.InstallNamespace, "selected");
+            try { Lab.DeleteObject("purelb.io", "v2", "LBNodeAgent", AgentLab.InstallNamespace, "broken"); } catch (Exception) { /* not created */ }
             Lab.MergePatch("", "v1", "Node", null, chosen, """{"metadata":{"labels":{"purelb-test/announcer":null}}}""");
         }
         await Lab.EventuallyAsync(() => AllNodes.Select(n => $"{n}={LeaseSubnets(n)}").ToList(),
