@@ -111,14 +111,10 @@ public class AllocatorNetboxLifecycleTests
     }
 
     [Fact]
-    public async Task The_ServiceGroup_status_shows_usage_and_reachability_and_metrics_name_Netbox_groups()
+    public async Task The_ServiceGroup_status_shows_usage_and_reachability_and_pool_metrics_come_from_Netbox()
     {
         int port = FreePort();
         await using var bed = await StartAsync(startAllocator: false);
-        bed.Lab.Create(AllocatorLab.Json($$$"""
-            {"apiVersion":"purelb.io/v2","kind":"ServiceGroup","metadata":{"name":"stray","namespace":"default"},
-             "spec":{"netbox":{"url":"{{{bed.Netbox.BaseUrl}}}","tenant":"k8s","v4prefix":"192.0.2.0/29"} } }
-            """));
         bed.Lab.StartAllocator(metricsAddress: $"127.0.0.1:{port}");
         Service(bed.Lab, "web");
         await IngressAsync(bed, "web");
@@ -136,7 +132,6 @@ public class AllocatorNetboxLifecycleTests
 
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
-        Assert.Contains("purelb_servicegroups_out_of_scope{namespace=\"default\",name=\"stray\",type=\"netbox\"} 1", metrics);
         Assert.Contains("purelb_address_pool_size{pool=\"nb\"} 13", metrics);
         Assert.Contains("purelb_address_pool_addresses_in_use{pool=\"nb\"} 1", metrics);
 
@@ -294,6 +289,43 @@ public class AllocatorNetboxLifecycleTests
 
         foreach (var name in new[] { "e401", "e403", "e503", "post404", "sixth", "seventh" }) Delete(bed.Lab, "Service", "default", name);
         await bed.Lab.EventuallyAsync(() => bed.Netbox.Store.Addresses.Count, n => n == 0, "every record to be deleted");
+    }
+
+    [Fact]
+    public async Task An_external_sidecar_group_gets_status_from_Stats_and_a_condition_when_the_sidecar_is_gone()
+    {
+        var socket = Purelb.Tests.Fakes.TestSidecar.TestSidecarServer.NewSocketPath();
+        var sidecar = await Purelb.Tests.Fakes.TestSidecar.TestSidecarServer.StartAsync(socket, "10.20.30.0/24");
+        try
+        {
+            await using var lab = await AllocatorLab.StartAsync();
+            lab.Create(AllocatorLab.Json($$$"""
+                {"apiVersion":"purelb.io/v2","kind":"ServiceGroup","metadata":{"name":"ext","namespace":"{{{AllocatorLab.InstallNamespace}}}"},
+                 "spec":{"external":{"provider":"test-sidecar","socket":"{{{socket}}}","announce":"remote"} } }
+                """));
+            lab.StartAllocator();
+            lab.Service("default", "web", annotations: """{"purelb.io/service-group":"ext"}""");
+            await lab.IngressOfAsync("default", "web");
+            JsonObject? Ext() => lab.Api.GetObject("purelb.io/v2", "ServiceGroup", AllocatorLab.InstallNamespace, "ext");
+            var group = await lab.EventuallyAsync(Ext, g => (long?)g?["status"]?["allocatedIPv4"] == 1, "status.allocatedIPv4 of ext to be 1");
+            Assert.Equal("test-sidecar", (string?)group!["status"]!["ipam"]);
+            Assert.Equal("10.20.30.0/24", (string?)group["status"]!["addresses"]![0]);
+            Assert.NotNull((long?)group["status"]!["availableIPv4"]);
+            Assert.Equal("True", (string?)ConditionOf(group, "IpamReachable")?["status"]);
+
+            await sidecar.DisposeAsync();
+            lab.Service("default", "second", annotations: """{"purelb.io/service-group":"ext"}""");
+            var failed = await lab.EventuallyAsync(() => lab.Events("AllocationFailed").FirstOrDefault(e => (string?)e["involvedObject"]?["name"] == "second"),
+                e => e is not null, "an AllocationFailed event on second");
+            Assert.Contains("Unavailable", (string)failed!["message"]!);
+            group = await lab.EventuallyAsync(Ext, g => (string?)ConditionOf(g, "IpamReachable")?["status"] == "False", "IpamReachable False");
+            Assert.Equal("Unavailable", (string?)ConditionOf(group, "IpamReachable")?["reason"]);
+            Assert.Equal(1, (long?)group!["status"]!["allocatedIPv4"]); // the last known counts stay
+        }
+        finally
+        {
+            await sidecar.DisposeAsync();
+        }
     }
 
     private static int FreePort()
