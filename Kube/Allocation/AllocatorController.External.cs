@@ -239,6 +239,12 @@ public sealed partial class AllocatorController
         }
     }
 
+    private void ObserveSidecarCall(string socket, string method, string code, TimeSpan duration)
+    {
+        _metrics.SidecarRpc.Inc(socket, method, code);
+        _metrics.SidecarRpcDuration.Observe(duration.TotalSeconds, socket, method);
+    }
+
     /// <summary>The Service's addresses came from a pool that is external in the current configuration.</summary>
     private bool HoldsExternal(V1Service svc) =>
         svc.Metadata.Annotation(Annotations.AllocatedFrom) is { } from && _ledger.Config.Find(from)?.Kind == PoolKind.External;
