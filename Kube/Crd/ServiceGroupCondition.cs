@@ -22,6 +22,7 @@ public sealed class ServiceGroupCondition
     [JsonPropertyName("message")]
     public string? Message { get; set; }
 
+    /// <summary>RFC 3339 UTC time the status last changed, as the allocator writes it.</summary>
     [JsonPropertyName("lastTransitionTime")]
-    public DateTime? LastTransitionTime { get; set; }
+    public string? LastTransitionTime { get; set; }
 }
