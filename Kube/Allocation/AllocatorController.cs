@@ -24,7 +24,7 @@ public sealed partial class AllocatorController : IDisposable
     private readonly ILogger _log;
     private readonly WorkQueue<AllocatorWorkItem> _queue;
     private readonly IpamLedger _ledger = new();
-    private readonly ExternalSources _external = new();
+    private readonly ExternalSources _external;
     private readonly HashSet<string> _dirtyPools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PoolStatusValues> _writtenStatus = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _seenGroupGenerations = new(StringComparer.Ordinal);
@@ -38,6 +38,7 @@ public sealed partial class AllocatorController : IDisposable
         _api = api;
         _events = events;
         _metrics = metrics;
+        _external = new ExternalSources { SidecarCallObserved = ObserveSidecarCall };
         _settings = settings;
         _time = time;
         _log = loggers.CreateLogger("purelb.allocator");
