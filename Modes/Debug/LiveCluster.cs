@@ -19,11 +19,27 @@ public static class LiveCluster
             state = await ClusterState.LoadAsync(api, NamespaceResolver.Resolve(installNamespace), extras, TimeProvider.System, ct);
         }
         catch (Exception e) when (e is KubeApiException or HttpRequestException or KubeConfigException or IOException
-                                      or TimeoutException or TaskCanceledException or FormatException or UnauthorizedAccessException)
+                                      or TimeoutException or TaskCanceledException or FormatException or UnauthorizedAccessException
+                                      or System.Security.Cryptography.CryptographicException or TypeInitializationException
+                                      or System.Text.Json.JsonException)
         {
-            error.WriteLine($"purelb {command}: cannot read the cluster: {e.Message}");
+            error.WriteLine($"purelb {command}: cannot read the cluster: {Describe(e)}");
             return ExitUnreachable;
         }
         return report(state);
+    }
+
+    /// <summary>Each exception in the chain with its type, outermost first: "could not establish SSL, see inner
+    /// exception" alone tells an operator nothing; the innermost cause (an untrusted root, a missing
+    /// /dev/urandom behind a type initializer failure) is what they can fix.</summary>
+    public static string Describe(Exception e)
+    {
+        var parts = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is TypeInitializationException) continue;
+            parts.Add($"{x.GetType().Name}: {x.Message}");
+        }
+        return string.Join(" <- ", parts);
     }
 }

@@ -260,6 +260,45 @@ public sealed class DebugPoolsCommandTests : IDisposable
         Assert.Equal(1, Run("--services", Sample("services.yaml")).Exit);
     }
 
+    /// <summary>A proxy or login page answering in place of the API server: one clear line, no stack trace.</summary>
+    [Fact]
+    public async Task A_server_that_answers_html_instead_of_the_api_is_a_clear_error()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                var buffer = new byte[8192];
+                _ = await stream.ReadAsync(buffer); // the request itself does not matter
+                var body = "<html><body>Please log in</body></html>";
+                await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                    $"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"));
+            }
+        });
+        try
+        {
+            var kubeconfig = WriteFile("html.kubeconfig", $$$"""
+                {"apiVersion":"v1","kind":"Config","current-context":"c",
+                 "clusters":[{"name":"c","cluster":{"server":"http://127.0.0.1:{{{port}}}"}}],
+                 "contexts":[{"name":"c","context":{"cluster":"c"}}]}
+                """);
+            var (exit, _, error) = Run("--kubeconfig", kubeconfig);
+            Assert.Equal(Purelb.Modes.Debug.LiveCluster.ExitUnreachable, exit);
+            Assert.StartsWith("purelb debug pools: cannot read the cluster: JsonException:", error);
+            Assert.DoesNotContain("   at ", error);
+        }
+        finally
+        {
+            listener.Stop();
+            await Task.WhenAny(serving, Task.Delay(1000));
+        }
+    }
+
     [Fact]
     public void Unknown_output_formats_are_rejected()
     {
