@@ -130,11 +130,18 @@ public sealed partial class AllocatorController
         bool skipDad, CancellationToken ct)
     {
         var annotations = WriteBackAnnotations(svc, allocatedFrom, poolType, skipDad);
-        var basis = svc;
+        var resourceVersion = svc.Metadata.ResourceVersion;
         if (annotations.Any(a => svc.Metadata.Annotation(a.Key) != a.Value))
-            basis = await _writer.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
-        if (!IngressWriter.Shows(basis, addresses))
-            await _ingress.WriteAsync(svc, basis.Metadata.ResourceVersion, addresses, ct).ConfigureAwait(false);
+        {
+            var patched = await _ingress.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
+            // Re-created since we decided: let the retry decide again for the new object.
+            if (patched.Uid != svc.Metadata.Uid)
+                throw new InvalidOperationException($"{svc.Metadata.NamespaceProperty}/{svc.Metadata.Name} was re-created while it was written");
+            resourceVersion = patched.ResourceVersion;
+        }
+        // The annotation patch changes no status, so the status as cached is still the stored one.
+        if (!IngressWriter.Shows(svc, addresses))
+            await _ingress.WriteAsync(svc, resourceVersion, addresses, ct).ConfigureAwait(false);
     }
 
     private async Task ReleaseDeletedAsync(string key, CancellationToken ct)
@@ -166,7 +173,7 @@ public sealed partial class AllocatorController
             await _ingress.WriteAsync(svc, svc.Metadata.ResourceVersion, [], ct).ConfigureAwait(false);
         }
         if (ours.Any(annotations.ContainsKey))
-            await _writer.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name,
+            await _ingress.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name,
                 ours.ToDictionary(k => k, _ => (string?)null), ct).ConfigureAwait(false);
         if (released.Released.Count > 0) EnqueueAllServices();
         _log.LogInformation("{Service}: type {Type}; released {Addresses}", key, svc.Spec.Type, string.Join(", ", released.Released));

@@ -17,7 +17,6 @@ public sealed partial class AllocatorController : IDisposable
     private readonly Informer<V1Service> _services;
     private readonly Informer<ServiceGroup> _groups;
     private readonly Informer<V1Lease> _leases;
-    private readonly ServiceStatusWriter _writer;
     private readonly IngressWriter _ingress;
     private readonly ServiceProjection _projection = new();
     private readonly EventRecorder _events;
@@ -47,7 +46,6 @@ public sealed partial class AllocatorController : IDisposable
         _settings = settings;
         _time = time;
         _log = loggers.CreateLogger("purelb.allocator");
-        _writer = new ServiceStatusWriter(api, loggers.CreateLogger("purelb.allocator.writer"));
         _ingress = new IngressWriter(api, loggers.CreateLogger("purelb.allocator.writer"));
         _queue = new WorkQueue<AllocatorWorkItem>(time, RateLimiters.DefaultController<AllocatorWorkItem>(time));
         var resync = TimeSpan.FromMinutes(10);

@@ -18,7 +18,7 @@ public sealed class IngressWriter(KubeApiClient api, ILogger log)
     /// <summary>Writes <paramref name="addresses"/> (empty clears the ingress). On 409 it re-reads: a Service that
     /// already shows them is done; a re-created one (other uid) throws for the caller to decide again; otherwise it
     /// tries again on the fresh resourceVersion.</summary>
-    public async Task WriteAsync(V1Service decidedOn, string resourceVersion, IReadOnlyList<string> addresses, CancellationToken ct)
+    public async Task WriteAsync(V1Service decidedOn, string? resourceVersion, IReadOnlyList<string> addresses, CancellationToken ct)
     {
         var ns = decidedOn.Metadata.NamespaceProperty;
         var name = decidedOn.Metadata.Name;
@@ -27,7 +27,7 @@ public sealed class IngressWriter(KubeApiClient api, ILogger log)
         {
             try
             {
-                await api.PatchAsync(KubeResources.Services, ns, name, PatchKind.Merge, Patch(rv, addresses), ct, "status")
+                await api.PatchForVersionAsync(KubeResources.Services, ns, name, PatchKind.Merge, Patch(rv, addresses), ct, "status")
                     .ConfigureAwait(false);
                 return;
             }
@@ -39,6 +39,25 @@ public sealed class IngressWriter(KubeApiClient api, ILogger log)
                     throw new InvalidOperationException($"{ns}/{name} was re-created while its status was written");
                 if (Shows(current, addresses)) return;
                 rv = current.Metadata.ResourceVersion;
+            }
+        }
+    }
+
+    /// <summary>Sets (or, for a null value, removes) these annotations with a merge patch (no precondition: other
+    /// annotations are left alone) and returns the Service's version afterwards, for the ingress write that follows.</summary>
+    public async Task<ObjectVersion> PatchAnnotationsAsync(string ns, string name, IReadOnlyDictionary<string, string?> annotations, CancellationToken ct)
+    {
+        var patch = ServiceStatusWriter.AnnotationsPatch(annotations);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await api.PatchForVersionAsync(KubeResources.Services, ns, name, PatchKind.Merge, patch, ct).ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (ApiError.IsConflict(e) && attempt < MaxAttempts)
+            {
+                // A merge patch without a resourceVersion conflicts only transiently; try again.
+                log.LogDebug("annotation patch of {Namespace}/{Name} conflicted (attempt {Attempt})", ns, name, attempt);
             }
         }
     }
@@ -57,15 +76,19 @@ public sealed class IngressWriter(KubeApiClient api, ILogger log)
         return true;
     }
 
-    internal static string Patch(string resourceVersion, IReadOnlyList<string> addresses)
+    /// <summary>The merge patch; without a resourceVersion (never expected from a stored object) it has no precondition.</summary>
+    internal static string Patch(string? resourceVersion, IReadOnlyList<string> addresses)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteStartObject("metadata");
-            w.WriteString("resourceVersion", resourceVersion);
-            w.WriteEndObject();
+            if (!string.IsNullOrEmpty(resourceVersion))
+            {
+                w.WriteStartObject("metadata");
+                w.WriteString("resourceVersion", resourceVersion);
+                w.WriteEndObject();
+            }
             w.WriteStartObject("status");
             w.WriteStartObject("loadBalancer");
             if (addresses.Count == 0)
