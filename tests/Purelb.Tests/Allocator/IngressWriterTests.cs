@@ -27,10 +27,10 @@ public sealed class IngressWriterTests : IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private JsonObject Create(string name) => _host.Server.CreateObject((JsonObject)JsonNode.Parse($$$"""
-        {"apiVersion":"v1","kind":"Service","metadata":{"name":"{{{name}}}","namespace":"default","labels":{"app":"x"},"annotations":{"keep":"me"}},
+    private JsonObject Create(string name) => _host.Server.CreateObject((JsonObject)JsonNode.Parse("""
+        {"apiVersion":"v1","kind":"Service","metadata":{"name":"NAME","namespace":"default","labels":{"app":"x"},"annotations":{"keep":"me"}},
          "spec":{"type":"LoadBalancer","ports":[{"port":80,"protocol":"TCP"}],"selector":{"app":"x"}}}
-        """)!);
+        """.Replace("NAME", name))!);
 
     private Task<V1Service> Read(string name) => _api.GetAsync(KubeResources.Services, "default", name, CancellationToken.None);
 
