@@ -54,6 +54,7 @@ public sealed partial class AllocatorController
             _metrics.PoolInUse.Remove(gone);
         }
         foreach (var name in names) _dirtyPools.Add(name);
+        _poolsDirty = true;
         _configLoaded = true;
         _metrics.ConfigLoaded.Set(1);
         _log.LogInformation("configuration loaded: {Pools} pools ({Problems} problems)", config.Pools.Count, config.Problems.Count);

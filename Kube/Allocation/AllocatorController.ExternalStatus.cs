@@ -47,6 +47,7 @@ public sealed partial class AllocatorController
         health.Exhausted = false;
         health.RetryDelay = ExternalRetryFirst;
         _dirtyPools.Add(pool);
+        _poolsDirty = true; // schedules the coalesced status write
     }
 
     private void ExternalFailed(string pool, ExternalIpamException e, bool fromAllocation)
@@ -63,6 +64,7 @@ public sealed partial class AllocatorController
             health.ErrorFromAllocation = fromAllocation;
         }
         _dirtyPools.Add(pool);
+        _poolsDirty = true; // schedules the coalesced status write
     }
 
     /// <summary>Failures that say the IPAM cannot be used at all, as opposed to refusing one request.</summary>

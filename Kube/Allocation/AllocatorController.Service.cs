@@ -6,28 +6,50 @@ namespace Purelb.Kube.Allocation;
 
 public sealed partial class AllocatorController
 {
+    /// <summary>
+    /// Decides under the gate, then publishes the decision without it, so other Services are decided meanwhile. The
+    /// work queue hands this key to no other worker until we return, so this Service's writes never overtake each
+    /// other; a write that fails throws, and the retry decides again from the then-current cache.
+    /// </summary>
     private async Task SyncServiceAsync(string key, CancellationToken ct)
     {
         if (AllocatorSettings.IgnoredKeys.Contains(key)) return;
+        Func<CancellationToken, Task>? publish;
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            publish = await DecideServiceAsync(key, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        if (publish is not null) await publish(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs under the gate. Returns the API writes that publish the decision, or null when there are none
+    /// (or, on the rare external path, when they were already made under the gate).</summary>
+    private async Task<Func<CancellationToken, Task>?> DecideServiceAsync(string key, CancellationToken ct)
+    {
         var svc = _services.Cache.Get(key);
         if (svc is null)
         {
             await ReleaseDeletedAsync(key, ct).ConfigureAwait(false);
-            return;
+            return null;
         }
         if (!_settings.IsOurClass(svc.Spec.LoadBalancerClass))
         {
             // Another controller's Service: drop anything we held (the class was changed) and leave the object alone.
             await ReleaseExternalAsync(key, ct).ConfigureAwait(false);
             if (_ledger.Release(key).Released.Count > 0) EnqueueAllServices();
-            return;
+            return null;
         }
         if (svc.Spec.Type != "LoadBalancer")
         {
             await ReleaseNotLoadBalancerAsync(svc, key, ct).ConfigureAwait(false);
-            return;
+            return null;
         }
-        if (svc.Spec.ClusterIP == "None") return; // headless: nothing to balance
+        if (svc.Spec.ClusterIP == "None") return null; // headless: nothing to balance
 
         var reference = EventRecorder.ReferenceTo(svc);
         if (_ledger.AllocationOf(key) is null && ServiceGroupTranslator.ToExistingAllocation(svc) is { } existing &&
@@ -43,8 +65,9 @@ public sealed partial class AllocatorController
         var result = _ledger.Allocate(request);
         if ((result.Error == AllocationError.ExternalGroup ? result.Group : PinnedExternalPool(request, result)) is { } externalPool)
         {
+            // Rare and already slow (a sidecar or Netbox is asked): done whole under the gate.
             await SyncExternalAsync(svc, key, request, externalPool, ct).ConfigureAwait(false);
-            return;
+            return null;
         }
         if (!result.Succeeded)
         {
@@ -54,7 +77,7 @@ public sealed partial class AllocatorController
             _log.LogInformation("{Service}: allocation failed: {Error}", key, result.Message);
             // Every local failure is permanent until something changes; that change (a Service edit, a
             // ServiceGroup edit, a release) re-queues the Service. Nothing is retried in a loop.
-            return;
+            return null;
         }
         foreach (var warning in result.Warnings) RecordWarning(reference, warning);
         await ReleaseExternalAsync(key, ct).ConfigureAwait(false); // it held external addresses before moving to this group
@@ -71,12 +94,28 @@ public sealed partial class AllocatorController
         if (result.Released.Count > 0)
             _events.Record(reference, EventTypes.Normal, "AddressReleased", $"Released {string.Join(", ", result.Released)}");
 
-        await WriteBackAsync(svc, result.Addresses.Select(a => a.ToString()).ToList(), result.AllocatedFrom, result.PoolType,
-            result.SkipIPv6Dad, ct).ConfigureAwait(false);
+        var addresses = result.Addresses.Select(a => a.ToString()).ToList();
+        if (!NeedsWriteBack(svc, addresses, result.AllocatedFrom, result.PoolType, result.SkipIPv6Dad)) return null;
+        var (allocatedFrom, poolType, skipDad) = (result.AllocatedFrom, result.PoolType, result.SkipIPv6Dad);
+        if (result.Released.Count > 0)
+        {
+            // An address this Service gave up must leave its status before the gate lets another Service take it.
+            await WriteBackAsync(svc, addresses, allocatedFrom, poolType, skipDad, ct).ConfigureAwait(false);
+            return null;
+        }
+        return c => WriteBackAsync(svc, addresses, allocatedFrom, poolType, skipDad, c);
     }
 
-    private async Task WriteBackAsync(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType,
-        bool skipDad, CancellationToken ct)
+    /// <summary>False when the Service already says exactly what <see cref="WriteBackAsync"/> would write: the usual
+    /// case for the updates our own writes cause, which then cost no allocation and no request.</summary>
+    private static bool NeedsWriteBack(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType, bool skipDad)
+    {
+        var annotations = WriteBackAnnotations(svc, allocatedFrom, poolType, skipDad);
+        if (annotations.Any(a => svc.Metadata.Annotation(a.Key) != a.Value)) return true;
+        return !IngressWriter.Shows(svc, addresses);
+    }
+
+    private static Dictionary<string, string?> WriteBackAnnotations(V1Service svc, string allocatedFrom, string? poolType, bool skipDad)
     {
         var annotations = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -86,15 +125,25 @@ public sealed partial class AllocatorController
             [Annotations.SkipIpv6Dad] = skipDad ? Annotations.TrueValue : null,
         };
         if (svc.Metadata.Annotation(Annotations.ReEvaluate) == Annotations.TrueValue) annotations[Annotations.ReEvaluate] = null;
-        var basis = svc;
+        return annotations;
+    }
+
+    private async Task WriteBackAsync(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType,
+        bool skipDad, CancellationToken ct)
+    {
+        var annotations = WriteBackAnnotations(svc, allocatedFrom, poolType, skipDad);
+        var resourceVersion = svc.Metadata.ResourceVersion;
         if (annotations.Any(a => svc.Metadata.Annotation(a.Key) != a.Value))
-            basis = await _writer.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
-        var ingress = addresses.Select(a => new V1LoadBalancerIngress { Ip = a, IpMode = "VIP" }).ToList();
-        await _writer.WriteStatusAsync(basis, new V1ServiceStatus
         {
-            LoadBalancer = new V1LoadBalancerStatus { Ingress = ingress },
-            Conditions = basis.Status?.Conditions,
-        }, ct).ConfigureAwait(false);
+            var patched = await _ingress.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
+            // Re-created since we decided: let the retry decide again for the new object.
+            if (patched.Uid != svc.Metadata.Uid)
+                throw new InvalidOperationException($"{svc.Metadata.NamespaceProperty}/{svc.Metadata.Name} was re-created while it was written");
+            resourceVersion = patched.ResourceVersion;
+        }
+        // The annotation patch changes no status, so the status as cached is still the stored one.
+        if (!IngressWriter.Shows(svc, addresses))
+            await _ingress.WriteAsync(svc, resourceVersion, addresses, ct).ConfigureAwait(false);
     }
 
     private async Task ReleaseDeletedAsync(string key, CancellationToken ct)
@@ -108,7 +157,8 @@ public sealed partial class AllocatorController
         EnqueueAllServices();
     }
 
-    /// <summary>Type changed away from LoadBalancer (allocator.md §4.10): release, clear ingress, drop our annotations.</summary>
+    /// <summary>Type changed away from LoadBalancer (allocator.md §4.10): release, clear ingress, drop our annotations.
+    /// Runs whole under the gate: the freed address goes to no other Service before this one's status lets go of it.</summary>
     private async Task ReleaseNotLoadBalancerAsync(V1Service svc, string key, CancellationToken ct)
     {
         await ReleaseExternalAsync(key, ct).ConfigureAwait(false);
@@ -122,14 +172,10 @@ public sealed partial class AllocatorController
         {
             _events.Record(EventRecorder.ReferenceTo(svc), EventTypes.Normal, "AddressReleased",
                 $"Service is Type {svc.Spec.Type}, not LoadBalancer");
-            await _writer.WriteStatusAsync(svc, new V1ServiceStatus
-            {
-                LoadBalancer = new V1LoadBalancerStatus(),
-                Conditions = svc.Status?.Conditions,
-            }, ct).ConfigureAwait(false);
+            await _ingress.WriteAsync(svc, svc.Metadata.ResourceVersion, [], ct).ConfigureAwait(false);
         }
         if (ours.Any(annotations.ContainsKey))
-            await _writer.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name,
+            await _ingress.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name,
                 ours.ToDictionary(k => k, _ => (string?)null), ct).ConfigureAwait(false);
         if (released.Released.Count > 0) EnqueueAllServices();
         _log.LogInformation("{Service}: type {Type}; released {Addresses}", key, svc.Spec.Type, string.Join(", ", released.Released));

@@ -14,27 +14,54 @@ public sealed partial class AllocatorController
     /// </summary>
     private async Task PublishStatusAsync(CancellationToken ct)
     {
-        MarkExternalRetriesDue();
-        var pools = _dirtyPools.ToList();
-        _dirtyPools.Clear();
-        foreach (var name in pools)
+        var writes = new List<(string Namespace, string Name, PoolStatusValues Values)>();
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            var usage = _ledger.Usage(name);
-            if (usage is null)
+            _poolsDirty = false;
+            MarkExternalRetriesDue();
+            var external = new List<string>();
+            foreach (var name in _dirtyPools)
             {
-                await PublishExternalStatusAsync(name, ct).ConfigureAwait(false); // external (or gone)
-                continue;
+                var usage = _ledger.Usage(name);
+                if (usage is null)
+                {
+                    external.Add(name); // external (or gone)
+                    continue;
+                }
+                var values = PoolStatusValues.FromUsage(usage);
+                _metrics.PoolSize.Set((double)usage.Size, name);
+                _metrics.PoolInUse.Set((double)usage.Used, name);
+                if (_writtenStatus.TryGetValue(name, out var last) && last.Equals(values)) continue;
+                writes.Add((usage.Pool.GroupNamespace, name, values));
             }
-            var values = PoolStatusValues.FromUsage(usage);
-            _metrics.PoolSize.Set((double)usage.Size, name);
-            _metrics.PoolInUse.Set((double)usage.Used, name);
-            if (_writtenStatus.TryGetValue(name, out var last) && last.Equals(values)) continue;
-            var ns = usage.Pool.GroupNamespace;
+            _dirtyPools.Clear();
+            // External sources' counts and health are shared with external allocations, which also run under the gate.
+            foreach (var name in external)
+                await PublishExternalStatusAsync(name, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        // Outside the gate: Services keep being decided while the summary is written. This item is never run by two
+        // workers at once, so these writes do not race each other.
+        foreach (var (ns, name, values) in writes)
+        {
             try
             {
                 await _api.PatchAsync(CrdResources.ServiceGroups, ns, name, PatchKind.Merge, StatusPatch(values), ct, "status")
                     .ConfigureAwait(false);
-                _writtenStatus[name] = values;
+                await _gate.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    _writtenStatus[name] = values;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
                 _metrics.StatusWrites.Inc("success");
             }
             catch (KubeApiException e)

@@ -6,9 +6,10 @@ using Purelb.Kube.Crd;
 namespace Purelb.Kube.Allocation;
 
 /// <summary>
-/// The allocator's control loop: informers feed keys into one de-duplicating work queue, and a single worker
-/// reconciles each key against the current cache (allocator.md §1.3–§1.5). All ledger mutation happens on that
-/// worker, so the IPAM core needs no locks; Kubernetes objects are the only persistent state (§4.12).
+/// The allocator's control loop: informers feed keys into one de-duplicating work queue, and a few workers
+/// reconcile keys against the current cache (allocator.md §1.3–§1.5). Every decision (all ledger mutation) is taken
+/// under one gate, so the IPAM core needs no locks and sees the same serial history as with one worker; only the API
+/// writes that publish a decision run in parallel. Kubernetes objects are the only persistent state (§4.12).
 /// </summary>
 public sealed partial class AllocatorController : IDisposable
 {
@@ -16,7 +17,8 @@ public sealed partial class AllocatorController : IDisposable
     private readonly Informer<V1Service> _services;
     private readonly Informer<ServiceGroup> _groups;
     private readonly Informer<V1Lease> _leases;
-    private readonly ServiceStatusWriter _writer;
+    private readonly IngressWriter _ingress;
+    private readonly ServiceProjection _projection = new();
     private readonly EventRecorder _events;
     private readonly AllocatorMetrics _metrics;
     private readonly AllocatorSettings _settings;
@@ -29,6 +31,9 @@ public sealed partial class AllocatorController : IDisposable
     private readonly Dictionary<string, PoolStatusValues> _writtenStatus = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _seenGroupGenerations = new(StringComparer.Ordinal);
     private static readonly TimeSpan StatusCoalescing = TimeSpan.FromMilliseconds(250);
+    // Every ledger read and write, and the bookkeeping beside it, happens with this held; API writes happen without.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _poolsDirty;
     private volatile bool _configLoaded;
     private volatile bool _synced;
 
@@ -42,13 +47,18 @@ public sealed partial class AllocatorController : IDisposable
         _settings = settings;
         _time = time;
         _log = loggers.CreateLogger("purelb.allocator");
-        _writer = new ServiceStatusWriter(api, loggers.CreateLogger("purelb.allocator.writer"));
+        _ingress = new IngressWriter(api, loggers.CreateLogger("purelb.allocator.writer"));
         _queue = new WorkQueue<AllocatorWorkItem>(time, RateLimiters.DefaultController<AllocatorWorkItem>(time));
         var resync = TimeSpan.FromMinutes(10);
-        _services = informers.For(KubeResources.Services, resyncPeriod: resync);
+        // Only the fields the allocator reads are cached (see ServiceProjection): 10,000 full Services are never held.
+        _services = informers.For(KubeResources.Services, resyncPeriod: resync, transform: _projection.Slim);
         _groups = informers.For(CrdResources.ServiceGroups, string.IsNullOrEmpty(settings.InstallNamespace) ? null : settings.InstallNamespace, resyncPeriod: resync);
         _leases = informers.For(KubeResources.Leases, string.IsNullOrEmpty(settings.InstallNamespace) ? null : settings.InstallNamespace);
-        _ledger.PoolChanged += pool => _dirtyPools.Add(pool);
+        _ledger.PoolChanged += pool =>
+        {
+            _dirtyPools.Add(pool);
+            _poolsDirty = true;
+        };
         RegisterHandlers();
     }
 
@@ -128,40 +138,42 @@ public sealed partial class AllocatorController : IDisposable
         EnqueueAllServices();
         _queue.Add(AllocatorWorkItem.PublishStatus);
         using var stop = ct.Register(_queue.ShutDown);
-        while (true)
+        var worker = new QueueWorker<AllocatorWorkItem>(_queue, SyncItemAsync, _log);
+        await worker.RunAsync(Math.Max(1, _settings.Workers), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One work item for <see cref="QueueWorker{TKey}"/>: failures are counted and logged here (quietly for
+    /// the first retries, which are usually a write racing another), and handed back as Retry for the backoff.</summary>
+    private async Task<SyncResult> SyncItemAsync(AllocatorWorkItem item, CancellationToken ct)
+    {
+        try
         {
-            var (ok, item) = await _queue.GetAsync(ct).ConfigureAwait(false);
-            if (!ok) return;
-            try
-            {
-                await ProcessAsync(item, ct).ConfigureAwait(false);
-                _queue.Forget(item);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                _metrics.UpdateErrors.Inc();
-                var retries = _queue.NumRequeues(item);
-                _log.Log(retries < 3 ? LogLevel.Debug : LogLevel.Warning, "{Item}: {Error} (retry {Retry})", item, e.Message, retries + 1);
-                _queue.AddRateLimited(item);
-            }
-            finally
-            {
-                _metrics.Updates.Inc();
-                _queue.Done(item);
-                // Pool status is a summary: write it at most a few times a second, not once per Service.
-                if (_dirtyPools.Count > 0 && item.Kind != AllocatorWorkKind.PublishStatus)
-                    _queue.AddAfter(AllocatorWorkItem.PublishStatus, StatusCoalescing);
-            }
+            await ProcessAsync(item, ct).ConfigureAwait(false);
+            return SyncResult.Success;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            _metrics.UpdateErrors.Inc();
+            var retries = _queue.NumRequeues(item);
+            _log.Log(retries < 3 ? LogLevel.Debug : LogLevel.Warning, "{Item}: {Error} (retry {Retry})", item, e.Message, retries + 1);
+            return SyncResult.Retry;
+        }
+        finally
+        {
+            _metrics.Updates.Inc();
+            // Pool status is a summary: write it at most a few times a second, not once per Service.
+            if (_poolsDirty && item.Kind != AllocatorWorkKind.PublishStatus)
+                _queue.AddAfter(AllocatorWorkItem.PublishStatus, StatusCoalescing);
         }
     }
 
     private Task ProcessAsync(AllocatorWorkItem item, CancellationToken ct) => item.Kind switch
     {
-        AllocatorWorkKind.Config => LoadConfigAndReprocess(),
+        AllocatorWorkKind.Config => LoadConfigAndReprocess(ct),
         AllocatorWorkKind.PublishStatus => PublishStatusAsync(ct),
         _ => SyncServiceAsync(item.Key, ct),
     };
@@ -170,11 +182,19 @@ public sealed partial class AllocatorController : IDisposable
     {
         _external.Dispose();
         _queue.Dispose();
+        _gate.Dispose();
     }
 
-    private Task LoadConfigAndReprocess()
+    private async Task LoadConfigAndReprocess(CancellationToken ct)
     {
-        if (LoadConfig()) EnqueueAllServices();
-        return Task.CompletedTask;
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (LoadConfig()) EnqueueAllServices();
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 }

@@ -17,6 +17,14 @@ public sealed record AllocatorSettings(string InstallNamespace, bool HandleUncla
         "default/kubernetes", "kube-system/kube-dns", "kube-system/kube-controller-manager", "kube-system/kube-scheduler",
     };
 
+    /// <summary>
+    /// Work-queue keys synced at once. Decisions are still taken one at a time (the ledger has one owner); what runs
+    /// in parallel is the API writes that publish them, so many Services' writes are in flight together, as a real
+    /// API server is built to take. The queue never hands one Service to two workers, so one Service's writes stay
+    /// in order.
+    /// </summary>
+    public int Workers { get; init; } = 8;
+
     public bool IsOurClass(string? loadBalancerClass) =>
         loadBalancerClass is null ? HandleUnclassed : Classes.Contains(loadBalancerClass);
 }

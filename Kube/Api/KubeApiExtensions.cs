@@ -46,6 +46,13 @@ public static class KubeApiExtensions
         where T : class, IKubernetesObject<V1ObjectMeta> where TList : class =>
         api.PatchAsync(subresource is null ? resource.ObjectPath(ns, name) : resource.SubresourcePath(ns, name, subresource), kind, patch, resource.ItemType, ct);
 
+    /// <summary>A patch whose answer is read only for the object's uid and resourceVersion (see <see cref="ObjectVersion"/>).</summary>
+    public static Task<ObjectVersion> PatchForVersionAsync<T, TList>(this KubeApiClient api, KubeResource<T, TList> resource, string? ns, string name,
+        PatchKind kind, string patch, CancellationToken ct, string? subresource = null)
+        where T : class, IKubernetesObject<V1ObjectMeta> where TList : class =>
+        api.PatchAsync(subresource is null ? resource.ObjectPath(ns, name) : resource.SubresourcePath(ns, name, subresource), kind, patch,
+            KubeJsonContext.Default.ObjectVersion, ct);
+
     public static Task DeleteAsync<T, TList>(this KubeApiClient api, KubeResource<T, TList> resource, string? ns, string name, string? resourceVersion, CancellationToken ct)
         where T : class, IKubernetesObject<V1ObjectMeta> where TList : class =>
         api.DeleteAsync(resource.ObjectPath(ns, name), resourceVersion, ct);

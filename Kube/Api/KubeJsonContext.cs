@@ -6,5 +6,6 @@ namespace Purelb.Kube;
 /// <see cref="KubeModelJsonContext"/>.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApiStatus))]
+[JsonSerializable(typeof(ObjectVersion))]
 [JsonSerializable(typeof(Dictionary<string, string?>))]
 internal sealed partial class KubeJsonContext : JsonSerializerContext;

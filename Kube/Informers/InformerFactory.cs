@@ -17,6 +17,7 @@ public sealed class InformerFactory : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly InformerOptions _options;
     private readonly Dictionary<string, IInformer> _informers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Delegate> _transforms = new(StringComparer.Ordinal);
     private readonly List<Task> _running = [];
     private CancellationTokenSource? _stop;
 
@@ -30,8 +31,11 @@ public sealed class InformerFactory : IAsyncDisposable
 
     /// <summary>The shared informer for this kind and scope; started at once if the factory is already running.</summary>
     /// <param name="ns">Namespace, or null for all namespaces.</param>
+    /// <param name="transform">See <see cref="ListWatch{T,TList}.Transform"/>. The informer is shared, so every caller
+    /// for the same kind and scope must pass the same transform (or all none); a different one is refused, since a caller
+    /// would otherwise get objects trimmed for someone else.</param>
     public Informer<T> For<T, TList>(KubeResource<T, TList> resource, string? ns = null,
-        string? labelSelector = null, string? fieldSelector = null, TimeSpan? resyncPeriod = null)
+        string? labelSelector = null, string? fieldSelector = null, TimeSpan? resyncPeriod = null, Func<T, T>? transform = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
         where TList : class
     {
@@ -39,12 +43,19 @@ public sealed class InformerFactory : IAsyncDisposable
         lock (_lock)
         {
             if (_informers.TryGetValue(key, out var existing))
-                return existing as Informer<T>
+            {
+                var shared = existing as Informer<T>
                     ?? throw new InvalidOperationException($"informer for {key} already exists with another type");
+                if (!Equals(_transforms.GetValueOrDefault(key), transform))
+                    throw new InvalidOperationException($"informer for {key} already exists with another transform");
+                return shared;
+            }
             var log = _loggers.CreateLogger($"Purelb.Kube.Informer[{resource.Plural}{(ns is null ? "" : "@" + ns)}]");
             var options = resyncPeriod is null ? _options : _options with { ResyncPeriod = resyncPeriod };
-            var informer = new Informer<T>(new ListWatch<T, TList>(_api, resource, ns, labelSelector, fieldSelector), _time, log, options);
+            var listWatch = new ListWatch<T, TList>(_api, resource, ns, labelSelector, fieldSelector) { Transform = transform };
+            var informer = new Informer<T>(listWatch, _time, log, options);
             _informers.Add(key, informer);
+            if (transform is not null) _transforms.Add(key, transform);
             if (_stop is not null)
                 _running.Add(informer.RunAsync(_stop.Token));
             return informer;

@@ -34,6 +34,13 @@ public sealed class ListWatch<T, TList> : IListWatch<T>
     public string? LabelSelector { get; }
     public string? FieldSelector { get; }
 
+    /// <summary>
+    /// Applied to every object as soon as it is read (each list page, each watch event), before anything keeps it: a
+    /// consumer that needs a few fields returns a trimmed copy, so full objects live only for one page or one event.
+    /// It must keep metadata.name, namespace and resourceVersion, and must not return null.
+    /// </summary>
+    public Func<T, T>? Transform { get; init; }
+
     /// <summary>Server-side watch lifetime is drawn from [min, 2·min) so that many watchers do not all reconnect at once.</summary>
     public TimeSpan MinWatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -51,7 +58,7 @@ public sealed class ListWatch<T, TList> : IListWatch<T>
                 Limit = PageSize,
                 Continue = cont,
             }, _resource.ListType, ct).ConfigureAwait(false);
-            items.AddRange(_resource.ItemsOf(page));
+            items.AddRange(Transform is { } transform ? _resource.ItemsOf(page).Select(transform) : _resource.ItemsOf(page));
             resourceVersion = _resource.ResourceVersionOf(page) ?? "";
             cont = _resource.ContinueOf(page);
         } while (!string.IsNullOrEmpty(cont));
@@ -114,8 +121,9 @@ public sealed class ListWatch<T, TList> : IListWatch<T>
                     _ => throw new JsonException($"unknown watch event type '{parsed.Type}'"),
                 };
                 var obj = parsed.Object ?? throw new JsonException("watch event object is null");
-                yield return new WatchEvent<T>(type, type == WatchEventType.Bookmark ? null : obj,
-                    obj.Metadata?.ResourceVersion ?? "");
+                var eventVersion = obj.Metadata?.ResourceVersion ?? "";
+                if (type != WatchEventType.Bookmark && Transform is { } transform) obj = transform(obj);
+                yield return new WatchEvent<T>(type, type == WatchEventType.Bookmark ? null : obj, eventVersion);
             }
         }
         finally

@@ -25,6 +25,14 @@ public sealed class QueueWorker<TKey>(WorkQueue<TKey> queue, Func<TKey, Cancella
     /// <summary>Retries before a key is dropped; null retries for ever.</summary>
     public int? MaxRetries { get; init; }
 
+    /// <summary>Runs <paramref name="concurrency"/> loops of <see cref="RunAsync(CancellationToken)"/> over the same queue:
+    /// different keys are synced at once, while the queue still never hands one key to two loops.</summary>
+    public Task RunAsync(int concurrency, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        return concurrency == 1 ? RunAsync(ct) : Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => RunAsync(ct)));
+    }
+
     /// <summary>Processes keys until the queue shuts down and drains, or <paramref name="ct"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {

@@ -1,4 +1,5 @@
-using System.Text;
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
@@ -46,7 +47,7 @@ public sealed class WatchStreamer(ApiServer server)
             {
                 foreach (var (_, stored) in server.Store.All(type.StorageKey))
                 {
-                    var served = type.Behavior.FromStorage(stored);
+                    var served = Served(stored, type);
                     if (Passes(served)) initial.Add(("ADDED", served));
                 }
             }
@@ -69,9 +70,18 @@ public sealed class WatchStreamer(ApiServer server)
                 payload = Tables.Build(type.Columns, [obj], rv, null, includeObject, !headersSent);
                 headersSent = true;
             }
-            var line = new JsonObject { ["type"] = evType, ["object"] = payload.DeepClone() };
-            var bytes = Encoding.UTF8.GetBytes(Json.Serialize(line) + "\n");
-            await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
+            // Written straight from the node: it may be a stored object, which is only read (never cloned per watcher).
+            var buffer = new ArrayBufferWriter<byte>(1024);
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Json.Compact.Encoder }))
+            {
+                w.WriteStartObject();
+                w.WriteString("type", evType);
+                w.WritePropertyName("object");
+                payload.WriteTo(w);
+                w.WriteEndObject();
+            }
+            buffer.Write("\n"u8);
+            await ctx.Response.Body.WriteAsync(buffer.WrittenMemory, ctx.RequestAborted);
             await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
         }
 
@@ -134,13 +144,18 @@ public sealed class WatchStreamer(ApiServer server)
         }
     }
 
+    static JsonObject Served(JsonObject stored, ResourceType type) =>
+        type.Behavior.StorageShapeIsServed ? stored : type.Behavior.FromStorage(stored);
+
     /// <summary>Turns a history entry into what this watcher sees, given its filters (a MODIFIED that leaves the filter is a DELETED).</summary>
     static (string Type, JsonObject Obj)? Translate(HistoryEntry e, ResourceType type, Func<JsonObject?, bool> passes)
     {
-        var now = type.Behavior.FromStorage(e.Object);
+        // History entries are committed objects, never mutated again: where storage and served shapes agree they are
+        // served as they are, read-only, like a list does.
+        var now = Served(e.Object, type);
         var nowMatches = passes(now);
         if (e.Type != "MODIFIED") return nowMatches ? (e.Type, now) : null;
-        var before = e.Previous == null ? null : type.Behavior.FromStorage(e.Previous);
+        var before = e.Previous == null ? null : Served(e.Previous, type);
         var beforeMatches = passes(before);
         if (nowMatches && beforeMatches) return ("MODIFIED", now);
         if (nowMatches) return ("ADDED", now);

@@ -56,4 +56,60 @@ public class QueueWorkerTests
         queue.ShutDown();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task Concurrent_loops_sync_different_keys_at_once_but_never_one_key_twice_and_keep_its_order()
+    {
+        using var queue = new WorkQueue<string>(TimeProvider.System);
+        var inFlight = new Dictionary<string, int>();
+        var seen = new Dictionary<string, List<int>>();
+        var generation = new Dictionary<string, int>();
+        var gate = new object();
+        int running = 0, maxRunning = 0, overlapsOfOneKey = 0;
+        var worker = new QueueWorker<string>(queue, async (key, _) =>
+        {
+            int version;
+            lock (gate)
+            {
+                if (inFlight.GetValueOrDefault(key) > 0) overlapsOfOneKey++;
+                inFlight[key] = inFlight.GetValueOrDefault(key) + 1;
+                maxRunning = Math.Max(maxRunning, ++running);
+                version = generation.GetValueOrDefault(key); // the state this sync "publishes"
+            }
+            await Task.Delay(Random.Shared.Next(1, 4));
+            lock (gate)
+            {
+                seen.TryAdd(key, []);
+                seen[key].Add(version);
+                inFlight[key]--;
+                running--;
+            }
+            return SyncResult.Success;
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var run = worker.RunAsync(8, cts.Token);
+
+        var keys = Enumerable.Range(0, 20).Select(i => $"ns/s{i}").ToList();
+        for (var round = 1; round <= 10; round++)
+        {
+            foreach (var key in keys)
+            {
+                lock (gate) generation[key] = round;
+                queue.Add(key);
+            }
+            await Task.Delay(2);
+        }
+        await Eventually.True(() => { lock (gate) return keys.All(k => seen.TryGetValue(k, out var v) && v[^1] == 10) && running == 0; },
+            "every key synced at its last state");
+        queue.ShutDown();
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0, overlapsOfOneKey);
+        Assert.True(maxRunning > 1, $"keys were synced one at a time (max {maxRunning})");
+        foreach (var key in keys)
+        {
+            var versions = seen[key];
+            Assert.Equal(versions.Order(), versions); // one key's syncs never overtake each other
+        }
+    }
 }
