@@ -19,6 +19,7 @@ IBenchmark[] all =
     new BgpBenchmark(),
     new IpamBenchmark(),
     new AllocatorBenchmark(),
+    new RemoteBenchmark(),
 ];
 
 var selected = all.Where(b => only.Length == 0 || only.Contains(b.Group) || b.Names.Any(only.Contains)).ToList();
