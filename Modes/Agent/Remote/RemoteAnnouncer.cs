@@ -105,6 +105,13 @@ public sealed class RemoteAnnouncer
                 if (_started) EmptyLinkLocked(old.LinkName);
                 Volatile.Write(ref _linkIndex, 0);
             }
+            else if (old.AddressOptions.NoPrefixRoute != options.AddressOptions.NoPrefixRoute && _started)
+            {
+                // The kernel does not add or drop an IPv4 address's prefix route when only the flag is replaced:
+                // the addresses are added again (a moment without them; BGP paths through the API are unaffected).
+                _log.LogInformation("remote addresses on {Link} re-added with noprefixroute={Flag}", options.LinkName, options.AddressOptions.NoPrefixRoute);
+                EmptyLinkLocked(old.LinkName);
+            }
             _nextHopDirty = true;
             if (_started) ApplyLocked(renew: !Equals(old.AddressOptions, options.AddressOptions));
             else RefreshNextHopLocked();
