@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using KubeApiServer;
 using Purelb.Tests.Bgp;
 using Purelb.Tests.RemoteAnnounce;
 
@@ -17,7 +18,7 @@ namespace Purelb.Bench.Benchmarks;
 public sealed class RemoteBenchmark : IBenchmark
 {
     private const int Warmup = 2;
-    private const int Trials = 12;
+    private const int Trials = 20;
     private const string Baseline = "goal; upstream netlink import polls kube-lb0 every 5 s (bgp-and-ipam.md §1.4)";
 
     public IReadOnlyList<string> Names => ["remote_route_ready_ms", "remote_route_withdraw_ms", "remote_endpoint_move_ms", "remote_create_to_route_ms"];
@@ -40,8 +41,7 @@ public sealed class RemoteBenchmark : IBenchmark
         {
             var name = $"bench-r{i}";
             var t0 = Stopwatch.GetTimestamp();
-            lab.Service(name, RemoteBgpAgentLab.RemoteGroup);
-            var (ip, tReady) = await IngressAsync(lab, name, timeout, cancellationToken);
+            var (ip, tReady) = await IngressAsync(lab, name, () => lab.Service(name, RemoteBgpAgentLab.RemoteGroup), timeout, cancellationToken);
             var prefix = new IPNetwork(ip, 32);
             var tRoute = await monitor.WaitAsync(prefix, all, timeout, cancellationToken);
 
@@ -57,8 +57,7 @@ public sealed class RemoteBenchmark : IBenchmark
         // Local policy: one endpoint, moved from node to node.
         var moved = new List<double>();
         const string local = "bench-local";
-        lab.Service(local, RemoteBgpAgentLab.RemoteGroup, policy: "Local");
-        var (vip, _) = await IngressAsync(lab, local, timeout, cancellationToken);
+        var (vip, _) = await IngressAsync(lab, local, () => lab.Service(local, RemoteBgpAgentLab.RemoteGroup, policy: "Local"), timeout, cancellationToken);
         var vipPrefix = new IPNetwork(vip, 32);
         var at = 0;
         var slice = $"{local}-0";
@@ -87,19 +86,35 @@ public sealed class RemoteBenchmark : IBenchmark
         ];
     }
 
-    /// <summary>The Service's IPv4 address and the Stopwatch timestamp at which the API server first had it in status
-    /// (read in process every millisecond: no network, no process spawn).</summary>
-    private static async Task<(IPAddress Ip, long At)> IngressAsync(RemoteBgpAgentLab lab, string name, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Creates the Service; returns its IPv4 address and the Stopwatch timestamp at which the API server stored it in status,
+    /// taken from a watcher registered on the in-process store (the write offers it synchronously).</summary>
+    private static async Task<(IPAddress Ip, long At)> IngressAsync(RemoteBgpAgentLab lab, string name, Action create, TimeSpan timeout,
+        CancellationToken ct)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (true)
+        var store = lab.Agents.Api.Store;
+        var type = lab.Agents.Api.Registry.InGroupVersion("", "v1").First(t => t.Kind == "Service");
+        var watcher = new Watcher(type.StorageKey);
+        lock (store.Lock) store.AddWatcher(watcher);
+        try
         {
-            var ingress = lab.Agents.GetService(name)?["status"]?["loadBalancer"]?["ingress"] as System.Text.Json.Nodes.JsonArray;
-            var ip = ingress?.Select(i => IPAddress.Parse((string)i!["ip"]!)).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
-            var now = Stopwatch.GetTimestamp();
-            if (ip is not null) return (ip, now);
-            if (now > deadline) throw new TimeoutException($"{name} got no address");
-            await Task.Delay(1, ct);
+            create(); // after subscribing, so the status write cannot be missed
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(timeout);
+            await foreach (var entry in watcher.Reader.ReadAllAsync(cts.Token))
+            {
+                var at = Stopwatch.GetTimestamp();
+                if ((string?)entry.Object["metadata"]?["name"] != name) continue;
+                if (V4Of(entry.Object) is { } ip) return (ip, at);
+            }
+            throw new TimeoutException($"{name} got no address");
+        }
+        finally
+        {
+            lock (store.Lock) store.RemoveWatcher(watcher);
         }
     }
+
+    private static IPAddress? V4Of(System.Text.Json.Nodes.JsonObject? svc) =>
+        (svc?["status"]?["loadBalancer"]?["ingress"] as System.Text.Json.Nodes.JsonArray)?
+        .Select(i => IPAddress.Parse((string)i!["ip"]!)).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
 }
