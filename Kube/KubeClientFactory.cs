@@ -14,7 +14,9 @@ public static class KubeClientFactory
     /// <param name="kubeconfigPath">A kubeconfig file; null or empty means in-cluster when running in a pod, else
     /// $KUBECONFIG or ~/.kube/config.</param>
     /// <param name="context">A kubeconfig context other than the current one.</param>
-    public static KubeApiClient Create(string? kubeconfigPath = null, string? context = null)
+    /// <param name="userAgent">What the API server's audit log and our test server see as the caller, e.g.
+    /// <c>purelb-agent/0.1.0</c>: it tells an operator which component made a call.</param>
+    public static KubeApiClient Create(string? kubeconfigPath = null, string? context = null, string? userAgent = null)
     {
         KubernetesClientConfiguration config;
         if (!string.IsNullOrWhiteSpace(kubeconfigPath))
@@ -23,7 +25,7 @@ public static class KubeClientFactory
             config = KubernetesClientConfiguration.InClusterConfig();
         else
             config = KubernetesClientConfiguration.BuildDefaultConfig();
-        return Create(config);
+        return Create(config, userAgent);
     }
 
     /// <summary>
@@ -31,7 +33,7 @@ public static class KubeClientFactory
     /// keep-alive pings that notice a dead watch connection) is built here so that every setting is ours to see;
     /// the library's <c>Kubernetes</c> class is not used.
     /// </summary>
-    public static KubeApiClient Create(KubernetesClientConfiguration config)
+    public static KubeApiClient Create(KubernetesClientConfiguration config, string? userAgent = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -56,6 +58,8 @@ public static class KubeClientFactory
 
         // Deadlines are ours (per request, and per watch); a whole-request timeout would cut watches.
         var http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        if (!string.IsNullOrEmpty(userAgent))
+            http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
         var host = config.Host ?? throw new KubeConfigException("no API server address in the configuration");
         return new KubeApiClient(http, new Uri(host), Credentials(config), ownsHttpClient: true);
     }

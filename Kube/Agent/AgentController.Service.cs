@@ -34,12 +34,16 @@ public sealed partial class AgentController
         var desired = new List<DesiredLocalAddress>();
         bool skipDad = svc.Metadata.Annotation(Annotations.SkipIpv6Dad) == Annotations.TrueValue;
         var membership = _tracker.Current;
+        var preferred = PreferredNodes(svc);
+        var policy = LocalTrafficPolicy.For(svc);
+        var why = new Dictionary<IPAddress, string>();
         foreach (var ip in IngressAddresses(svc))
         {
             if (remote.Contains(ip)) continue;
             var where = LocalInterfaceResolver.Resolve(_config.Selector, _facts, ip);
             if (where.Kind != ResolutionKind.Local || where.Link is null) continue;
-            var decision = _election.Decide(ip);
+            var decision = _election.Decide(ip, preferred);
+            if (decision.AffinityFellBack) _metrics.AffinityFallbacks.Inc(decision.Key);
             if (decision.Outcome is ElectionOutcome.Won or ElectionOutcome.Lost && _winners.Observe(decision.Key, decision.Winner))
             {
                 _metrics.WinnerChanges.Inc(decision.Key);
@@ -55,30 +59,91 @@ public sealed partial class AgentController
                 case TakeoverAction.Hold:
                     _log.LogDebug("{Service}: {Ip} won from live node, holding {Delay}", key, decision.Key, verdict.RetryIn);
                     _queue.AddAfter(key, verdict.RetryIn ?? TimeSpan.FromMilliseconds(100));
+                    why[ip] = "";
                     break;
                 default:
                     if (decision.Outcome == ElectionOutcome.Lost)
                     {
                         _metrics.Losses.Inc();
                         _log.LogDebug("notWinner: {Service} {Ip} goes to {Winner}", key, decision.Key, decision.Winner);
+                        why[ip] = $"lostElection: node {decision.Winner} announces it";
+                    }
+                    else if (decision.Outcome == ElectionOutcome.NoEligibleNodes)
+                    {
+                        why[ip] = "noEligibleNodes: no live node advertises its subnet";
+                    }
+                    else
+                    {
+                        why[ip] = ""; // not ready or fenced: the elector's state change says it, not one event per address
                     }
                     break;
             }
         }
         var before = _announcedGauge.GetValueOrDefault(key) ?? [];
-        var added = _announcer.Set(key, desired);
-        foreach (var ip in added)
+        var result = _announcer.Set(key, desired);
+        foreach (var ip in result.Added)
         {
             _metrics.Additions.Inc();
             var d = desired.First(x => x.Address.Equals(ip));
             _log.LogInformation("electionWon: {Service} {Ip} on {Link}", key, ElectionKey.Format(ip), d.LinkName);
+            _events.Announcing(svc, ip, d.LinkName);
+        }
+        foreach (var (ip, error) in result.Failed)
+        {
+            var d = desired.First(x => x.Address.Equals(ip));
+            _log.LogWarning("announcementFailed: {Service} {Ip} on {Link}: {Error}", key, ElectionKey.Format(ip), d.LinkName, error);
+            _events.Failed(svc, ip, d.LinkName, error);
         }
         foreach (var ip in before.Where(ip => !desired.Any(d => d.Address.Equals(ip))))
         {
-            _log.LogInformation("withdrawAddress: {Service} {Ip}", key, ElectionKey.Format(ip));
+            var reason = why.GetValueOrDefault(ip) ?? "no longer an address of the Service on a selected interface of this node";
+            _log.LogInformation("withdrawAddress: {Service} {Ip} ({Reason})", key, ElectionKey.Format(ip), reason.Length == 0 ? "not ready" : reason);
+            if (reason.Length > 0) _events.Withdrawn(svc, ip, reason);
         }
-        UpdateGauge(key, desired.Where(d => _announcer.Holds(d.Address)).Select(d => d.Address));
-        if (desired.Count > 0) await ClaimAnnouncingAsync(svc, desired, ct).ConfigureAwait(false);
+        var held = desired.Where(d => _announcer.Holds(d.Address)).ToList();
+        UpdateGauge(key, held.Select(d => d.Address));
+        if (held.Count > 0) await ClaimAnnouncingAsync(svc, held, ct).ConfigureAwait(false);
+        if (held.Count > 0 && policy != TrafficPolicyOnLocal.Cluster) await ApplyLocalPolicyAsync(svc, policy, result.Added.Count > 0, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Nodes preferred by <c>purelb.io/node-affinity: service-endpoints</c> (agent.md §2.6); null when not opted in.</summary>
+    private IReadOnlyList<string>? PreferredNodes(V1Service svc)
+    {
+        var annotations = svc.Metadata.Annotations is null ? null : new Dictionary<string, string>(svc.Metadata.Annotations, StringComparer.Ordinal);
+        if (!NodeAffinity.IsRequested(annotations)) return null;
+        var ns = svc.Metadata.NamespaceProperty ?? "";
+        var endpoints = (_slices?.Cache.List() ?? [])
+            .Where(s => EndpointReadiness.BelongsTo(s, ns, svc.Metadata.Name))
+            .SelectMany(s => s.Endpoints ?? [])
+            .Select(e => new EndpointPresence(e.NodeName, e.Conditions?.Ready, e.Conditions?.Serving, e.Conditions?.Terminating));
+        return NodeAffinity.Preferred(annotations, endpoints);
+    }
+
+    /// <summary>
+    /// externalTrafficPolicy Local on a local address (agent.md §3.3): the announcing node switches the Service to
+    /// Cluster unless <c>purelb.io/allow-local</c> is present, and says so in a LocalOverride event either way. Only
+    /// the winner writes, so the nodes do not race each other for the same update.
+    /// </summary>
+    private async Task ApplyLocalPolicyAsync(V1Service svc, TrafficPolicyOnLocal policy, bool justTaken, CancellationToken ct)
+    {
+        if (policy == TrafficPolicyOnLocal.LocalAllowed)
+        {
+            if (justTaken) _events.LocalPolicyKept(svc);
+            return;
+        }
+        var stored = await _writer.UpdateAsync(svc, copy =>
+        {
+            if (LocalTrafficPolicy.For(copy) != TrafficPolicyOnLocal.LocalToSwitch) return false;
+            copy.Spec.ExternalTrafficPolicy = LocalTrafficPolicy.ClusterValue;
+            // Only a Local LoadBalancer Service may carry a health-check node port.
+            copy.Spec.HealthCheckNodePort = null;
+            return true;
+        }, ct).ConfigureAwait(false);
+        if (!ReferenceEquals(stored, svc))
+        {
+            _log.LogInformation("localOverride: {Ns}/{Name} externalTrafficPolicy Local -> Cluster", svc.Metadata.NamespaceProperty, svc.Metadata.Name);
+            _events.LocalPolicySwitched(svc);
+        }
     }
 
     private void UpdateGauge(string key, IEnumerable<IPAddress> now)
@@ -108,6 +173,7 @@ public sealed partial class AgentController
                 foreach (var other in entries.Where(e => e.Address.Equals(d.Address) && e.Node != _settings.NodeName))
                 {
                     _metrics.SlotSteals.Inc(other.Node, _settings.NodeName);
+                    _events.SlotSteal(svc, d.Address, other.Node);
                 }
                 entries.RemoveAll(e => e.Address.Equals(d.Address));
                 entries.Add(new AnnouncingEntry(_settings.NodeName, d.LinkName, d.Address));

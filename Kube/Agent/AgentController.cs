@@ -17,6 +17,7 @@ public sealed partial class AgentController
 {
     private const string KernelItem = "!kernel";
     private const string ConfigItem = "!config";
+    private const string RecheckItem = "!recheck";
     private static readonly TimeSpan IdleKernelCheck = TimeSpan.FromSeconds(30);
 
     private readonly Informer<V1Service> _services;
@@ -34,6 +35,10 @@ public sealed partial class AgentController
     private readonly TakeoverGate _gate;
     private readonly WinnerChangeCounter _winners = new();
     private readonly Dictionary<string, HashSet<IPAddress>> _announcedGauge = new(StringComparer.Ordinal);
+    private readonly KubeApiClient _api;
+    private readonly AgentEvents _events;
+    private IReadOnlyDictionary<string, string> _nodeLabels = new Dictionary<string, string>();
+    private string _configSeen = "";
     private NodeAgentConfig _config = NodeAgentConfig.Default;
     private NodeNetworkFacts _facts = NodeNetworkFacts.Empty;
     private string _factsFingerprint = "";
@@ -52,6 +57,10 @@ public sealed partial class AgentController
         _settings = settings;
         _log = loggers.CreateLogger("purelb.agent");
         _writer = new ServiceStatusWriter(api, loggers.CreateLogger("purelb.agent.writer"));
+        _api = api;
+        _events = new AgentEvents(
+            new EventRecorder(api, AgentEvents.Component, time, loggers.CreateLogger("purelb.agent.events"), host: settings.NodeName),
+            new EventThrottle(time), settings.NodeName);
         _queue = new WorkQueue<string>(time, RateLimiters.DefaultController<string>(time));
         _election = new AddressElection(settings.NodeName, () => tracker.Current, () => elector.MayAnnounce);
         _gate = new TakeoverGate(time, timing.JoinHoldOff);
@@ -120,7 +129,9 @@ public sealed partial class AgentController
     {
         await Task.WhenAll(_services.WaitForSyncAsync(ct), _leases.WaitForSyncAsync(ct), _agents.WaitForSyncAsync(ct),
             WaitForRemoteSyncAsync(ct)).ConfigureAwait(false);
-        LoadConfig();
+        _ = _events.Recorder.RunAsync(ct);
+        await LoadConfigAsync(ct).ConfigureAwait(false);
+        _queue.AddAfter(RecheckItem, NodeLabelsRecheck);
         RefreshFacts();
         StartRemote(ct);
         _tracker.Replace(_leases.Cache.List().Select(KubeLeaseStore.FromV1Lease));
@@ -158,29 +169,67 @@ public sealed partial class AgentController
         }
     }
 
-    private Task ProcessAsync(string item, CancellationToken ct)
+    private async Task ProcessAsync(string item, CancellationToken ct)
     {
         switch (item)
         {
             case KernelItem:
                 if (RefreshFacts()) EnqueueAllServices();
                 KernelPass();
-                return Task.CompletedTask;
+                return;
+            case RecheckItem:
             case ConfigItem:
-                LoadConfig();
+                if (item == RecheckItem) _queue.AddAfter(RecheckItem, NodeLabelsRecheck);
+                await LoadConfigAsync(ct).ConfigureAwait(false);
                 RefreshFacts();
                 EnqueueAllServices();
-                return Task.CompletedTask;
+                return;
             default:
-                return SyncServiceAsync(item, ct);
+                await SyncServiceAsync(item, ct).ConfigureAwait(false);
+                return;
         }
     }
 
-    private void LoadConfig()
+    /// <summary>This Node's labels for the LBNodeAgent nodeSelectors; on failure the last ones read are kept and the
+    /// config is read again shortly (label changes are otherwise noticed at the next LBNodeAgent change or re-check).</summary>
+    private async Task ReadNodeLabelsAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            var node = await _api.GetOrNullAsync(KubeResources.Nodes, null, _settings.NodeName, timeout.Token).ConfigureAwait(false);
+            _nodeLabels = node?.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>();
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            _log.LogWarning("reading Node {Node} for LBNodeAgent nodeSelectors failed: {Error}; keeping the labels read before", _settings.NodeName, e.Message);
+            _queue.AddAfter(ConfigItem, TimeSpan.FromSeconds(2));
+        }
+    }
+
+    private static readonly TimeSpan NodeLabelsRecheck = TimeSpan.FromMinutes(10);
+
+    private async Task LoadConfigAsync(CancellationToken ct)
     {
         LoadPools();
-        _config = NodeAgentConfig.From(_agents.Cache.List());
-        if (_config.Error is { } error) _log.LogWarning("LBNodeAgent rejected: {Error}", error);
+        await ReadNodeLabelsAsync(ct).ConfigureAwait(false);
+        _config = NodeAgentConfig.From(_agents.Cache.List(), _nodeLabels);
+        var seen = _config.Describe();
+        if (seen != _configSeen)
+        {
+            _configSeen = seen;
+            _log.LogInformation("config: {Config}", seen);
+            if (_config.Error is { } error)
+            {
+                _log.LogWarning("LBNodeAgent rejected: {Error}", error);
+                if (_config.Effective is { } bad) _events.OnAgent(bad, AgentEvents.ConfigError, $"rejected, this node announces nothing: {error}");
+            }
+            foreach (var ignored in _config.Ignored)
+                _events.OnAgent(ignored, AgentEvents.ConfigIgnored, $"matches this node but {_config.Effective?.Metadata.Name} takes precedence");
+            foreach (var (agent, problem) in _config.InvalidSelectors)
+                _events.OnAgent(agent, AgentEvents.InvalidNodeSelector, $"nodeSelector matches no node: {problem}");
+        }
         foreach (var state in new[] { "default", "configured", "deselected", "invalid" })
             _metrics.SelectorState.Set(state == _config.State ? 1 : 0, state);
         _metrics.ConfigLoaded.Set(1);

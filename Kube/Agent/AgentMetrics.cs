@@ -20,6 +20,7 @@ public sealed class AgentMetrics
         Wins = registry.Counter("purelb_lbnodeagent_election_wins_total", "Local decisions won.");
         Losses = registry.Counter("purelb_lbnodeagent_election_losses_total", "Local decisions lost.");
         SlotSteals = registry.Counter("purelb_lbnodeagent_announce_slot_steal_total", "Announcing annotation entries taken over from another node.", "from", "to");
+        AffinityFallbacks = registry.Counter("purelb_election_affinity_fallback_total", "Affinity elections that fell back to all candidates (no preferred node could announce).", "service");
         WinnerChanges = registry.Counter("purelb_election_winner_changes_total", "Real changes of an address's winner.", "service");
         Updates = registry.Counter("purelb_k8s_client_updates_total", "Service queue items processed.");
         UpdateErrors = registry.Counter("purelb_k8s_client_update_errors_total", "Service queue items that failed.");
@@ -40,6 +41,7 @@ public sealed class AgentMetrics
     public ScalarMetric Losses { get; }
     public ScalarMetric SlotSteals { get; }
     public ScalarMetric WinnerChanges { get; }
+    public ScalarMetric AffinityFallbacks { get; }
     public ScalarMetric Updates { get; }
     public ScalarMetric UpdateErrors { get; }
     public ScalarMetric ConfigLoaded { get; }

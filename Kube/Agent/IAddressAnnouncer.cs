@@ -15,9 +15,9 @@ public interface IAddressAnnouncer
 
     /// <summary>
     /// Replaces the addresses this Service wants on this node and brings the kernel in line. Returns the
-    /// addresses newly taken (each gets a gratuitous burst).
+    /// addresses newly taken (each gets a gratuitous burst) and those of this Service the kernel refused.
     /// </summary>
-    IReadOnlyList<IPAddress> Set(string serviceKey, IReadOnlyList<DesiredLocalAddress> addresses);
+    AnnounceResult Set(string serviceKey, IReadOnlyList<DesiredLocalAddress> addresses);
 
     /// <summary>The Service no longer wants anything here.</summary>
     void Remove(string serviceKey);
@@ -29,7 +29,7 @@ public interface IAddressAnnouncer
     /// </summary>
     TimeSpan? Reconcile(IReadOnlySet<IPAddress> knownVips);
 
-    /// <summary>True while the address is desired and on the kernel (not withheld because we may not announce).</summary>
+    /// <summary>True while the address is desired, not withheld, and its last add did not fail (not withheld because we may not announce).</summary>
     bool Holds(IPAddress address);
 
     /// <summary>How to announce takeovers from now on.</summary>
@@ -40,4 +40,11 @@ public interface IAddressAnnouncer
 
     /// <summary>Raised (from any thread) when the kernel's addresses or links changed.</summary>
     event Action? KernelChanged;
+}
+
+/// <param name="Added">Addresses newly put on the kernel by this call.</param>
+/// <param name="Failed">Addresses of the Service whose add the kernel refused, with the error; retried at the next kernel pass.</param>
+public sealed record AnnounceResult(IReadOnlyList<IPAddress> Added, IReadOnlyList<(IPAddress Address, string Error)> Failed)
+{
+    public static AnnounceResult None { get; } = new([], []);
 }

@@ -5,8 +5,11 @@ using Purelb.Modes.Agent.Model;
 
 namespace Purelb.Kube.Agent;
 
-/// <summary>What the LBNodeAgent resource configures for local announcement.</summary>
-/// <param name="State">Metric value of <c>selector_state</c>: default, configured or invalid.</param>
+/// <summary>What the LBNodeAgent resources configure for local announcement on this node.</summary>
+/// <param name="State">Metric value of <c>selector_state</c>: default, configured, deselected or invalid.</param>
+/// <param name="Effective">The LBNodeAgent in force on this node, if any.</param>
+/// <param name="Ignored">Other LBNodeAgents that matched this node but lost to <paramref name="Effective"/> (ConfigIgnored).</param>
+/// <param name="InvalidSelectors">LBNodeAgents whose nodeSelector cannot be evaluated, with why (InvalidNodeSelector).</param>
 public sealed record NodeAgentConfig(
     InterfaceSelector Selector,
     GratuitousConfig Gratuitous,
@@ -14,16 +17,54 @@ public sealed record NodeAgentConfig(
     string State,
     string? Error)
 {
+    public LBNodeAgent? Effective { get; init; }
+    public IReadOnlyList<LBNodeAgent> Ignored { get; init; } = [];
+    public IReadOnlyList<(LBNodeAgent Agent, string Error)> InvalidSelectors { get; init; } = [];
+
     /// <summary>No LBNodeAgent: the default-route interface, default GARP and lifetimes.</summary>
     public static NodeAgentConfig Default { get; } =
         new(InterfaceSelector.DefaultRoute, GratuitousConfig.Default, null, "default", null);
 
-    /// <summary>The first LBNodeAgent by name wins (upstream reads one per install).</summary>
-    public static NodeAgentConfig From(IEnumerable<LBNodeAgent> agents)
+    /// <summary>LBNodeAgents exist but none selects this node: it advertises nothing and announces nothing.</summary>
+    public static NodeAgentConfig Deselected { get; } =
+        new(InterfaceSelector.Nothing, GratuitousConfig.Default, null, "deselected", null);
+
+    /// <summary>
+    /// The effective LBNodeAgent for a node with <paramref name="nodeLabels"/> (agent.md §1.6): among the agents whose
+    /// nodeSelector matches, those with a specific selector come first, then the catch-alls, each group by namespace
+    /// then name; the first with a <c>local</c> section is in force. Agents exist but none matches → deselected;
+    /// matches without any <c>local</c> (or no agents at all) → default-route behaviour.
+    /// </summary>
+    public static NodeAgentConfig From(IEnumerable<LBNodeAgent> agents, IReadOnlyDictionary<string, string> nodeLabels)
     {
-        var agent = agents.OrderBy(a => a.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
-        var local = agent?.Spec?.Local;
-        if (local is null) return Default;
+        var all = agents.ToList();
+        var invalid = new List<(LBNodeAgent, string)>();
+        var matched = new List<LBNodeAgent>();
+        foreach (var a in all)
+        {
+            if (NodeSelectorMatch.Matches(a.Spec?.NodeSelector, nodeLabels, out var error)) matched.Add(a);
+            else if (error is not null) invalid.Add((a, error));
+        }
+        var ordered = matched
+            .OrderBy(a => NodeSelectorMatch.IsCatchAll(a.Spec?.NodeSelector) ? 1 : 0)
+            .ThenBy(a => a.Metadata.NamespaceProperty ?? "", StringComparer.Ordinal)
+            .ThenBy(a => a.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+        var effective = ordered.FirstOrDefault(a => a.Spec?.Local is not null);
+        NodeAgentConfig config;
+        if (all.Count > 0 && matched.Count == 0) config = Deselected;
+        else if (effective is null) config = Default;
+        else config = FromLocal(effective.Spec.Local!);
+        return config with
+        {
+            Effective = effective,
+            Ignored = effective is null ? [] : ordered.Where(a => !ReferenceEquals(a, effective)).ToList(),
+            InvalidSelectors = invalid,
+        };
+    }
+
+    private static NodeAgentConfig FromLocal(LBNodeAgentLocalSpec local)
+    {
         var selector = InterfaceSelector.FromLocalSpec(local.LocalInterface, local.Interfaces?.ToList(), local.DummyInterface, out var error);
         if (selector is null) return Default with { Selector = InterfaceSelector.Nothing, State = "invalid", Error = error };
         var g = local.GarpConfig;
@@ -34,4 +75,8 @@ public sealed record NodeAgentConfig(
     }
 
     public AddressOptions OptionsFor(AddressFamily family, bool skipIpv6Dad) => AddressOptions.ForLocal(LocalAddresses, family, skipIpv6Dad);
+
+    /// <summary>What the config says, for "did anything change" checks and logs.</summary>
+    public string Describe() =>
+        $"{State} agent={Effective?.Metadata.Name ?? "-"} error={Error ?? "-"} ignored={string.Join(",", Ignored.Select(a => a.Metadata.Name))} invalid={string.Join(",", InvalidSelectors.Select(i => i.Agent.Metadata.Name))}";
 }

@@ -77,7 +77,8 @@ public sealed partial class AllocatorController
         }
         foreach (var dropped in all.Where(g => g.Metadata.NamespaceProperty != ns))
         {
-            var type = dropped.Spec.Remote is not null ? "remote" : dropped.Spec.External is not null ? "external" : "local";
+            var type = dropped.Spec.Remote is not null ? "remote" : dropped.Spec.External is not null ? "external"
+                : dropped.Spec.Netbox is not null ? "netbox" : "local";
             _metrics.OutOfScope.Set(1, dropped.Metadata.NamespaceProperty, dropped.Metadata.Name, type);
             _events.Record(EventRecorder.ReferenceTo(dropped, CrdNames.ApiVersion, ServiceGroup.KindName), EventTypes.Warning,
                 "ServiceGroupOutOfScope",

@@ -18,6 +18,7 @@ public sealed partial class AllocatorController
         if (!_settings.IsOurClass(svc.Spec.LoadBalancerClass))
         {
             // Another controller's Service: drop anything we held (the class was changed) and leave the object alone.
+            await ReleaseExternalAsync(key, ct).ConfigureAwait(false);
             if (_ledger.Release(key).Released.Count > 0) EnqueueAllServices();
             return;
         }
@@ -40,7 +41,7 @@ public sealed partial class AllocatorController
 
         var request = ServiceGroupTranslator.ToAllocationRequest(svc, ActiveSubnets.From(_leases.Cache.List(), _time.GetUtcNow()));
         var result = _ledger.Allocate(request);
-        if (result.Error == AllocationError.ExternalGroup && result.Group is { } externalPool)
+        if ((result.Error == AllocationError.ExternalGroup ? result.Group : PinnedExternalPool(request, result)) is { } externalPool)
         {
             await SyncExternalAsync(svc, key, request, externalPool, ct).ConfigureAwait(false);
             return;
@@ -56,6 +57,7 @@ public sealed partial class AllocatorController
             return;
         }
         foreach (var warning in result.Warnings) RecordWarning(reference, warning);
+        await ReleaseExternalAsync(key, ct).ConfigureAwait(false); // it held external addresses before moving to this group
         if (result.Added.Count > 0)
         {
             if (request.PinnedAddresses is not null && svc.Metadata.Annotations?.ContainsKey(Annotations.Addresses) != true)

@@ -14,12 +14,17 @@ public sealed partial class AllocatorController
     /// </summary>
     private async Task PublishStatusAsync(CancellationToken ct)
     {
+        MarkExternalRetriesDue();
         var pools = _dirtyPools.ToList();
         _dirtyPools.Clear();
         foreach (var name in pools)
         {
             var usage = _ledger.Usage(name);
-            if (usage is null) continue; // external or gone
+            if (usage is null)
+            {
+                await PublishExternalStatusAsync(name, ct).ConfigureAwait(false); // external (or gone)
+                continue;
+            }
             var values = PoolStatusValues.FromUsage(usage);
             _metrics.PoolSize.Set((double)usage.Size, name);
             _metrics.PoolInUse.Set((double)usage.Used, name);

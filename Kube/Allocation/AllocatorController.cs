@@ -24,7 +24,7 @@ public sealed partial class AllocatorController : IDisposable
     private readonly ILogger _log;
     private readonly WorkQueue<AllocatorWorkItem> _queue;
     private readonly IpamLedger _ledger = new();
-    private readonly ExternalSources _external = new();
+    private readonly ExternalSources _external;
     private readonly HashSet<string> _dirtyPools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PoolStatusValues> _writtenStatus = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _seenGroupGenerations = new(StringComparer.Ordinal);
@@ -38,6 +38,7 @@ public sealed partial class AllocatorController : IDisposable
         _api = api;
         _events = events;
         _metrics = metrics;
+        _external = new ExternalSources { SidecarCallObserved = ObserveSidecarCall };
         _settings = settings;
         _time = time;
         _log = loggers.CreateLogger("purelb.allocator");
@@ -96,8 +97,8 @@ public sealed partial class AllocatorController : IDisposable
     {
         if (ReferenceEquals(old, svc)) return false; // a resync is a deliberate second chance
         if (old.Metadata.Generation != svc.Metadata.Generation) return false;
-        if (!KubeObjects.JsonEquals(old.Spec, svc.Spec, k8s.SourceGenerationContext.Default.V1ServiceSpec)) return false;
-        if (!KubeObjects.JsonEquals(old.Status, svc.Status, k8s.SourceGenerationContext.Default.V1ServiceStatus)) return false;
+        if (!KubeObjects.JsonEquals(old.Spec, svc.Spec, KubeModelJsonContext.Default.V1ServiceSpec)) return false;
+        if (!KubeObjects.JsonEquals(old.Status, svc.Status, KubeModelJsonContext.Default.V1ServiceStatus)) return false;
         var keys = (old.Metadata.Annotations?.Keys ?? []).Union(svc.Metadata.Annotations?.Keys ?? []);
         var differing = keys.Where(k => old.Metadata.Annotation(k) != svc.Metadata.Annotation(k)).ToList();
         return differing.Count > 0 && differing.All(k => k.StartsWith(Annotations.Announcing, StringComparison.Ordinal));

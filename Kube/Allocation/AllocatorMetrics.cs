@@ -14,6 +14,8 @@ public sealed class AllocatorMetrics
         MultiPoolPartial = registry.Counter("purelb_address_pool_multipool_partial_total", "Multi-pool allocations with fewer addresses than active ranges.", "pool");
         OutOfScope = registry.Gauge("purelb_servicegroups_out_of_scope", "ServiceGroups ignored because they are outside the install namespace.", "namespace", "name", "type");
         StatusWrites = registry.Counter("purelb_allocator_sg_status_writes_total", "ServiceGroup status writes, by outcome.", "outcome");
+        SidecarRpc = registry.Counter("purelb_allocator_sidecar_rpc_total", "IPAM sidecar RPCs, by socket, method and gRPC code.", "socket", "method", "code");
+        SidecarRpcDuration = registry.Histogram("purelb_allocator_sidecar_rpc_duration_seconds", "IPAM sidecar RPC latency.", null, "socket", "method");
         Updates = registry.Counter("purelb_k8s_client_updates_total", "Work-queue items processed.");
         UpdateErrors = registry.Counter("purelb_k8s_client_update_errors_total", "Work-queue items that failed and were retried.");
         ConfigLoaded = registry.Gauge("purelb_k8s_client_config_loaded_bool", "1 once a configuration has been accepted.");
@@ -26,6 +28,8 @@ public sealed class AllocatorMetrics
     public ScalarMetric MultiPoolPartial { get; }
     public ScalarMetric OutOfScope { get; }
     public ScalarMetric StatusWrites { get; }
+    public ScalarMetric SidecarRpc { get; }
+    public HistogramMetric SidecarRpcDuration { get; }
     public ScalarMetric Updates { get; }
     public ScalarMetric UpdateErrors { get; }
     public ScalarMetric ConfigLoaded { get; }

@@ -18,6 +18,9 @@ public sealed class ExternalSources : IDisposable
     private readonly SidecarChannels _channels = new();
     private readonly Dictionary<string, (PoolDefinition Pool, IExternalAddressSource Source)> _byPool = new(StringComparer.Ordinal);
 
+    /// <summary>Told of every sidecar RPC: socket path, full method name, gRPC code name, duration.</summary>
+    public Action<string, string, string, TimeSpan>? SidecarCallObserved { get; init; }
+
     /// <summary>For tests: the HTTP stack Netbox sources use instead of their own.</summary>
     public Func<NetboxPoolConfig, HttpMessageHandler>? NetboxHandler { get; init; }
 
@@ -27,7 +30,12 @@ public sealed class ExternalSources : IDisposable
         if (_byPool.TryGetValue(pool.Name, out var known) && ReferenceEquals(known.Pool, pool)) return known.Source;
         if (pool.IsNetbox) throw new InvalidOperationException($"pool {pool.Name} is a Netbox pool; use ForAsync");
         var external = pool.External ?? throw new InvalidOperationException($"pool {pool.Name} is not external");
-        var source = new SidecarAddressSource(pool.Name, external.Provider, external.Announce, _channels.Get(pool.ExternalSocket));
+        var socket = pool.ExternalSocket ?? SidecarChannels.DefaultSocketPath;
+        var observed = SidecarCallObserved;
+        var source = new SidecarAddressSource(pool.Name, external.Provider, external.Announce, _channels.Get(socket), socketPath: socket)
+        {
+            CallObserved = observed is null ? null : (method, code, duration) => observed(socket, method, code, duration),
+        };
         Replace(pool, source);
         return source;
     }

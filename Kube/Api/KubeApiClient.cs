@@ -72,7 +72,7 @@ public sealed class KubeApiClient : IDisposable
                 Kind = "DeleteOptions",
                 Preconditions = new k8s.Models.V1Preconditions { ResourceVersion = resourceVersion },
             };
-            content = JsonContent(options, k8s.SourceGenerationContext.Default.V1DeleteOptions);
+            content = JsonContent(options, KubeModelJsonContext.Default.V1DeleteOptions);
         }
         using var response = await SendRawAsync(HttpMethod.Delete, path, content, HttpCompletionOption.ResponseContentRead, RequestTimeout, ct).ConfigureAwait(false);
     }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Purelb.Kube;
 
 /// <summary>Source-generated JSON for the few shapes this folder owns; Kubernetes models use
-/// <see cref="k8s.SourceGenerationContext"/>.</summary>
+/// <see cref="KubeModelJsonContext"/>.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApiStatus))]
 [JsonSerializable(typeof(Dictionary<string, string?>))]

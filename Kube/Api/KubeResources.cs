@@ -6,7 +6,7 @@ namespace Purelb.Kube;
 /// <summary>The built-in kinds purelb reads or writes.</summary>
 public static class KubeResources
 {
-    private static SourceGenerationContext Json => SourceGenerationContext.Default;
+    private static KubeModelJsonContext Json => KubeModelJsonContext.Default;
 
     public static readonly KubeResource<V1Service, V1ServiceList> Services =
         KubeResource.Create("", "v1", "Service", "services", true, Json.V1Service, Json.V1ServiceList);

@@ -34,4 +34,8 @@ public sealed class ServiceGroupStatus
     /// <summary>Verbatim copy of spec.namespaces as the allocator parsed it.</summary>
     [JsonPropertyName("boundNamespaces")]
     public IList<string>? BoundNamespaces { get; set; }
+
+    /// <summary>External groups only: whether the IPAM answers and has addresses left.</summary>
+    [JsonPropertyName("conditions")]
+    public IList<ServiceGroupCondition>? Conditions { get; set; }
 }

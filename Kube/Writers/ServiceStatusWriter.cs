@@ -16,7 +16,7 @@ namespace Purelb.Kube;
 public sealed class ServiceStatusWriter(KubeApiClient api, ILogger? log = null)
 {
     private static readonly KubeResource<V1Service, V1ServiceList> Services = KubeResources.Services;
-    private static SourceGenerationContext Json => SourceGenerationContext.Default;
+    private static KubeModelJsonContext Json => KubeModelJsonContext.Default;
     private readonly ILogger _log = log ?? NullLogger.Instance;
 
     public int MaxAttempts { get; init; } = 5;

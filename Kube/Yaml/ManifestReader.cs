@@ -105,7 +105,7 @@ public static class ManifestReader
                 Read(obj, source, CrdJsonContext.Default.LBNodeAgent, CrdNames.ApiVersion, LBNodeAgentRules.Check, into.LBNodeAgents, into);
                 break;
             case V1Service.KubeKind:
-                Read(obj, source, SourceGenerationContext.Default.V1Service, "v1", CheckService, into.Services, into);
+                Read(obj, source, KubeModelJsonContext.Default.V1Service, "v1", CheckService, into.Services, into);
                 break;
             case "":
                 into.Problems.Add(new ManifestProblem(file, source.ObjectName, "kind: required"));

@@ -31,7 +31,7 @@ public static class AgentHost
         RtNetlink rt;
         try
         {
-            api = KubeClientFactory.Create(options.Kubeconfig);
+            api = KubeClientFactory.Create(options.Kubeconfig, userAgent: $"purelb-agent/{VersionCommand.Version}");
             rt = RtNetlink.Open();
         }
         catch (Exception e)

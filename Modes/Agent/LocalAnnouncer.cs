@@ -34,6 +34,7 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     private NeighborAdvertisementSender? _na;
     private GratuitousConfig _gratuitous = GratuitousConfig.Default;
     private IReadOnlySet<IPAddress> _knownVips = new HashSet<IPAddress>();
+    private readonly Dictionary<IPAddress, string> _failures = new();
 
     public LocalAnnouncer(RtNetlink rt, Func<bool> mayAnnounce, AgentMetrics metrics, TimeProvider time, ILogger log)
     {
@@ -79,17 +80,27 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
 
     public bool Holds(IPAddress address)
     {
-        lock (_lock) return _book.Desired.ContainsKey(ElectionKey.Normalize(address));
+        lock (_lock)
+        {
+            var ip = ElectionKey.Normalize(address);
+            return _book.Desired.ContainsKey(ip) && !_failures.ContainsKey(ip);
+        }
     }
 
-    public IReadOnlyList<IPAddress> Set(string serviceKey, IReadOnlyList<DesiredLocalAddress> addresses)
+    public AnnounceResult Set(string serviceKey, IReadOnlyList<DesiredLocalAddress> addresses)
     {
         lock (_lock)
         {
             // Checked under the lock the fencing path takes: once fenced, nothing is added again.
-            var change = _book.Set(serviceKey, _mayAnnounce() ? addresses : []);
-            if (change.IsEmpty) return [];
-            return Apply(_knownVips);
+            var wanted = _mayAnnounce() ? addresses : [];
+            var change = _book.Set(serviceKey, wanted);
+            var added = change.IsEmpty ? [] : Apply(_knownVips);
+            var failed = new List<(IPAddress, string)>();
+            foreach (var d in wanted)
+            {
+                if (_failures.TryGetValue(ElectionKey.Normalize(d.Address), out var error)) failed.Add((d.Address, error));
+            }
+            return new AnnounceResult(added, failed);
         }
     }
 
@@ -133,6 +144,7 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
         var observed = facts.Addresses.Where(a => a.LinkIndex != dummy).ToList();
         var plan = AddressDiff.Compute(_book.Desired, observed, a => IsOurs(a, knownVips));
         NextRenewal = plan.NextRenewalIn;
+        foreach (var ip in _failures.Keys.Where(ip => !_book.Desired.ContainsKey(ip)).ToList()) _failures.Remove(ip);
         foreach (var r in plan.Removes)
         {
             try
@@ -174,10 +186,12 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
         try
         {
             _rt.Addresses.Replace(d.LinkIndex, d.Address, (byte)d.PrefixLength, options);
+            _failures.Remove(ElectionKey.Normalize(d.Address));
             return true;
         }
         catch (NetlinkException e)
         {
+            _failures[ElectionKey.Normalize(d.Address)] = e.Message;
             _log.LogWarning("cannot add {Ip}/{Prefix} to {Link}: {Error}", ElectionKey.Format(d.Address), d.PrefixLength, d.LinkName, e.Message);
             return false;
         }

@@ -21,7 +21,7 @@ public static class AllocatorHost
         KubeApiClient api;
         try
         {
-            api = KubeClientFactory.Create(options.Kubeconfig);
+            api = KubeClientFactory.Create(options.Kubeconfig, userAgent: $"purelb-allocator/{VersionCommand.Version}");
         }
         catch (Exception e)
         {

@@ -15,7 +15,7 @@ public static class LiveCluster
         ClusterState state;
         try
         {
-            using var api = KubeClientFactory.Create(kubeconfig);
+            using var api = KubeClientFactory.Create(kubeconfig, userAgent: $"purelb-debug/{VersionCommand.Version}");
             state = await ClusterState.LoadAsync(api, NamespaceResolver.Resolve(installNamespace), extras, TimeProvider.System, ct);
         }
         catch (Exception e) when (e is KubeApiException or HttpRequestException or KubeConfigException or IOException

@@ -10,6 +10,19 @@ public sealed record BenchResult(
     /// <summary>Ours divided by the baseline.</summary>
     public double? Ratio => Baseline is { } b && b != 0 ? Median / b : null;
 
+    /// <summary>The goal the median must meet when it differs from the baseline (e.g. a goal beside a peer's published figure).</summary>
+    public double? Goal { get; init; }
+
+    /// <summary>Whether a larger figure is better; by default, throughputs (units ending in "/s").</summary>
+    public bool HigherIsBetter { get; init; } = false;
+
+    /// <summary>The goal that applies: <see cref="Goal"/>, else the baseline when the baseline is itself the goal.</summary>
+    public double? EffectiveGoal => Goal ?? (BaselineSource == "goal" ? Baseline : null);
+
+    /// <summary>True when the median misses <see cref="EffectiveGoal"/>; null when there is no goal.</summary>
+    public bool? MissedGoal => EffectiveGoal is not { } g ? null
+        : HigherIsBetter || Unit.EndsWith("/s", StringComparison.Ordinal) ? Median < g : Median > g;
+
     public static BenchResult FromTrials(string name, IReadOnlyList<double> trials, string unit,
         double? baseline, string? baselineSource)
     {

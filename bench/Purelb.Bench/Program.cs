@@ -19,6 +19,7 @@ IBenchmark[] all =
     new BgpBenchmark(),
     new IpamBenchmark(),
     new AllocatorBenchmark(),
+    new AgentBenchmark(),
     new RemoteBenchmark(),
 ];
 

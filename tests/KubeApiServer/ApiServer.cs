@@ -17,7 +17,8 @@ public sealed class ApiServerOptions
 }
 
 /// <param name="Watch">The request carried watch=1/true.</param>
-public sealed record RequestRecord(string Method, string Path, bool Watch);
+/// <param name="UserAgent">The caller as it named itself (purelb-allocator/…, purelb-agent/…, kubectl/…).</param>
+public sealed record RequestRecord(string Method, string Path, bool Watch, string UserAgent = "");
 
 /// <summary>What a resource request addresses.</summary>
 public sealed record Target(ResourceType Type, string? Namespace, string? Name, string? Subresource);

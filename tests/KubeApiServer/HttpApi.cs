@@ -25,7 +25,7 @@ public sealed class HttpApi
         try
         {
             if (path.StartsWith("/_fault", StringComparison.Ordinal)) { await FaultEndpoints.HandleAsync(_server, ctx); return; }
-            _server.RequestLog.Enqueue(new RequestRecord(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && w[0] is "1" or "true"));
+            _server.RequestLog.Enqueue(new RequestRecord(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && w[0] is "1" or "true", ctx.Request.Headers.UserAgent.ToString()));
             var latency = _server.Faults.Latency;
             if (latency > TimeSpan.Zero) await Task.Delay(latency, ctx.RequestAborted);
             if (path is "/healthz" or "/readyz" or "/livez" || path.StartsWith("/healthz/", StringComparison.Ordinal) || path.StartsWith("/readyz/", StringComparison.Ordinal))

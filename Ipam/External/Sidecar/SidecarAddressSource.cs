@@ -46,6 +46,12 @@ public sealed class SidecarAddressSource : IExternalAddressSource
 
     public TimeSpan CallTimeout { get; set; }
 
+    /// <summary>
+    /// Told of every finished RPC: full method name (<c>/purelb.ipam.v1.IPAM/Allocate</c>), gRPC code name
+    /// (<c>OK</c>, <c>Unavailable</c>, …) and duration. The allocator turns it into its sidecar metrics (allocator.md §6).
+    /// </summary>
+    public Action<string, string, TimeSpan>? CallObserved { get; init; }
+
     public async Task<IReadOnlyList<IPAddress>> AllocateAsync(ExternalAllocationRequest request, CancellationToken cancellationToken)
     {
         var rpc = new AllocateRequest
@@ -116,13 +122,27 @@ public sealed class SidecarAddressSource : IExternalAddressSource
         CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow().UtcDateTime + CallTimeout;
+        long started = _time.GetTimestamp();
+        string code = nameof(StatusCode.Unknown);
         try
         {
-            return await invoke(new CallOptions(deadline: deadline, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var answer = await invoke(new CallOptions(deadline: deadline, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            code = nameof(StatusCode.OK);
+            return answer;
         }
         catch (RpcException e) when (!(e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested))
         {
+            code = e.StatusCode.ToString();
             throw Translate(method, service, e);
+        }
+        catch (RpcException e)
+        {
+            code = e.StatusCode.ToString();
+            throw;
+        }
+        finally
+        {
+            CallObserved?.Invoke("/purelb.ipam.v1.IPAM/" + method, code, _time.GetElapsedTime(started));
         }
     }
 

@@ -56,7 +56,9 @@ public sealed class AgentLab : IAsyncDisposable
     /// <summary>Where the processes' logs go.</summary>
     public string LogDirectory => _logs;
 
-    public static async Task<AgentLab> StartAsync(int nodes = 3, AgentLabOptions? options = null)
+    /// <param name="prepare">Runs on the network before any process starts (extra bridges and interfaces).</param>
+    /// <param name="options">Hooks for labs built on this one (router, sidecars, extra agent arguments).</param>
+    public static async Task<AgentLab> StartAsync(int nodes = 3, Action<ClusterNetwork>? prepare = null, AgentLabOptions? options = null)
     {
         options ??= new AgentLabOptions();
         var net = new ClusterNetwork(NetNamespace.UniquePrefix(options.Prefix), nodes);
@@ -64,6 +66,7 @@ public sealed class AgentLab : IAsyncDisposable
         KubeApiServerHost? host = null;
         try
         {
+            prepare?.Invoke(net);
             var crds = Path.Combine(AppContext.BaseDirectory, "deploy", "crds");
             host = await KubeApiServerHost.StartAsync("127.0.0.1:0", new ApiServerOptions { CrdDirectory = crds, BookmarkInterval = TimeSpan.FromSeconds(1) });
             var target = new Uri(host.BaseUrl);
@@ -112,10 +115,14 @@ public sealed class AgentLab : IAsyncDisposable
              "--log-level", "debug", .. (_options.AgentArguments?.Invoke(node) ?? [])], _logs);
         _agents[node.Name] = process;
         _all.Add(process);
+        _startedSinceSettled = true;
         return process;
     }
 
-    /// <summary>Every node's agent running, every node connected, every lease present and the agents past their join hold-off.</summary>
+    /// <summary>
+    /// Every node's agent running, every node connected, every lease present, every agent healthy and seeing every
+    /// node (its own metrics say so); after an agent (re)start also past the join hold-off.
+    /// </summary>
     public async Task WaitForAllAgentsAsync()
     {
         foreach (var node in Net.Nodes)
@@ -125,8 +132,29 @@ public sealed class AgentLab : IAsyncDisposable
         }
         await EventuallyAsync(() => Leases(), l => Net.Nodes.All(n => l.Contains("purelb-node-" + n.Name)), "a lease per node", 60);
         await EventuallyAsync(() => _agents.Values.Count(a => a.Lines().Any(l => l.Contains("synced:"))), c => c == Net.Nodes.Count, "every agent synced", 60);
-        // Renewals confirmed and the join hold-off (watch lag + withdraw allowance) passed.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await EventuallyAsync(() => Net.Nodes.Where(n => !Settled(n.Name)).Select(n => n.Name).ToList(), l => l.Count == 0,
+            "every agent healthy and seeing every node", 60);
+        if (_startedSinceSettled)
+        {
+            // Renewals confirmed and the join hold-off (watch lag + withdraw allowance) passed.
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            _startedSinceSettled = false;
+        }
+    }
+
+    private bool _startedSinceSettled = true;
+
+    private bool Settled(string node)
+    {
+        try
+        {
+            var m = MetricsAsync(node).GetAwaiter().GetResult();
+            return Metric(m, "purelb_election_lease_healthy") == 1 && Metric(m, "purelb_election_member_count") == Net.Nodes.Count;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     public IReadOnlyList<string> Leases() =>
@@ -180,6 +208,67 @@ public sealed class AgentLab : IAsyncDisposable
         }
         return holders;
     }
+
+    /// <summary>Every <c>node/interface</c> holding <paramref name="ip"/> now, on any link of any node.</summary>
+    public IReadOnlyList<string> Placements(IPAddress ip)
+    {
+        var result = new List<string>();
+        foreach (var node in Net.Nodes)
+        {
+            if (!_netlink.TryGetValue(node.Name, out var nl))
+            {
+                var ns = NetworkNamespace.Open(node.Namespace.Name);
+                nl = (ns, RtNetlink.Open(ns));
+                _netlink[node.Name] = nl;
+            }
+            var links = nl.Rt.Links.List().ToDictionary(l => l.Index, l => l.Name);
+            foreach (var a in nl.Rt.Addresses.List(ip.AddressFamily))
+            {
+                if (a.Address.Equals(ip)) result.Add($"{node.Name}/{links.GetValueOrDefault(a.InterfaceIndex, "?")}");
+            }
+        }
+        result.Sort(StringComparer.Ordinal);
+        return result;
+    }
+
+    /// <summary>Events whose involvedObject is the named object, oldest first.</summary>
+    public IReadOnlyList<JsonObject> EventsFor(string name, string ns = "default") =>
+        Api.List(new Target(Api.Registry.InGroupVersion("", "v1").First(t => t.Kind == "Event"), ns, null, null), new ListOptions())
+            .Items.Where(e => (string?)e["involvedObject"]?["name"] == name).ToList();
+
+    /// <summary>A node agent's /metrics text, fetched from inside the node's namespace.</summary>
+    public async Task<string> MetricsAsync(string node)
+    {
+        using var http = new HttpClient(NamespaceSockets.HttpHandler(Node(node).Namespace.Name)) { Timeout = TimeSpan.FromSeconds(10) };
+        return await http.GetStringAsync("http://127.0.0.1:7472/metrics").ConfigureAwait(false);
+    }
+
+    /// <summary>The value of one series in Prometheus text, or null when absent; labels given as <c>key="value"</c> pairs.</summary>
+    public static double? Metric(string text, string name, params (string Key, string Value)[] labels)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith('#') || !line.StartsWith(name, StringComparison.Ordinal)) continue;
+            var rest = line[name.Length..];
+            if (rest.Length == 0 || (rest[0] != '{' && rest[0] != ' ')) continue;
+            if (!labels.All(l => rest.Contains($"{l.Key}=\"{l.Value}\"", StringComparison.Ordinal))) continue;
+            var value = rest[(rest.LastIndexOf(' ') + 1)..];
+            return double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return null;
+    }
+
+    /// <summary>Merge-patches an object (e.g. labels of a Node).</summary>
+    public void MergePatch(string group, string version, string kind, string? ns, string name, string patch) =>
+        Api.Patch(new Target(Api.Registry.InGroupVersion(group, version).First(t => t.Kind == kind), ns, name, null),
+            "application/merge-patch+json", JsonNode.Parse(patch), new WriteOptions());
+
+    public void DeleteObject(string group, string version, string kind, string? ns, string name) =>
+        Api.Delete(new Target(Api.Registry.InGroupVersion(group, version).First(t => t.Kind == kind), ns, name, null), null, new WriteOptions());
+
+    /// <summary>The MAC address of a node's interface.</summary>
+    public static string Mac(ClusterNode node, string device = "eth0") =>
+        (string)JsonNode.Parse(node.Namespace.Ip("-j", "link", "show", "dev", device))![0]!["address"]!;
 
     /// <summary>The address as `ip -j addr` shows it on a node, or null.</summary>
     public static JsonObject? IpAddr(ClusterNode node, IPAddress ip)

@@ -13,11 +13,11 @@ namespace Purelb.Tests.Allocator;
 /// </summary>
 public class AllocatorNetboxTests
 {
-    private const string Token = "0123456789abcdef0123456789abcdef01234567";
-    private const string OtherToken = "nbt_abcdefghijkl.s3cretpartofthetoken000000000000";
-    private const string WrongToken = "ffffffffffffffffffffffffffffffffffffffff";
+    internal const string Token = "0123456789abcdef0123456789abcdef01234567";
+    internal const string OtherToken = "nbt_abcdefghijkl.s3cretpartofthetoken000000000000";
+    internal const string WrongToken = "ffffffffffffffffffffffffffffffffffffffff";
 
-    private sealed class Bed : IAsyncDisposable
+    internal sealed class Bed : IAsyncDisposable
     {
         public required FakeNetboxServer Netbox { get; init; }
         public required AllocatorLab Lab { get; init; }
@@ -30,14 +30,18 @@ public class AllocatorNetboxTests
     }
 
     /// <summary>Tenant k8s, a /29 (hosts .1–.6) and a /125; the group "nb" reading its token from Secret nb-token/token.</summary>
-    private static async Task<Bed> StartAsync(string? token = Token, string extraSpec = "", bool startAllocator = true)
+    internal static async Task<Bed> StartAsync(string? token = Token, string extraSpec = "", bool startAllocator = true,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null, bool seedPrefixes = true)
     {
-        var netbox = await FakeNetboxServer.StartAsync();
+        var netbox = await FakeNetboxServer.StartAsync(certificate);
         netbox.Store.AddToken(FakeToken.V1(Token));
         netbox.Store.AddToken(new FakeToken(OtherToken));
         netbox.Store.AddTenant("Kubernetes", "k8s");
-        netbox.Store.AddPrefix("192.0.2.0/29", "k8s");
-        netbox.Store.AddPrefix("2001:db8::/125", "k8s");
+        if (seedPrefixes)
+        {
+            netbox.Store.AddPrefix("192.0.2.0/29", "k8s");
+            netbox.Store.AddPrefix("2001:db8::/125", "k8s");
+        }
         var lab = await AllocatorLab.StartAsync();
         if (token is not null) Secret(lab, token);
         lab.Create(AllocatorLab.Json($$$"""
@@ -49,26 +53,26 @@ public class AllocatorNetboxTests
         return new Bed { Netbox = netbox, Lab = lab };
     }
 
-    private static void Secret(AllocatorLab lab, string token) => lab.Create(AllocatorLab.Json($$$"""
+    internal static void Secret(AllocatorLab lab, string token) => lab.Create(AllocatorLab.Json($$$"""
         {"apiVersion":"v1","kind":"Secret","metadata":{"name":"nb-token","namespace":"{{{AllocatorLab.InstallNamespace}}}"},
          "stringData":{"token":"{{{token}}}"}}
         """));
 
-    private static Target TargetOf(AllocatorLab lab, string kind, string ns, string name) =>
+    internal static Target TargetOf(AllocatorLab lab, string kind, string ns, string name) =>
         new(lab.Api.Registry.InGroupVersion("", "v1").First(t => t.Kind == kind), ns, name, null);
 
-    private static void Delete(AllocatorLab lab, string kind, string ns, string name) =>
+    internal static void Delete(AllocatorLab lab, string kind, string ns, string name) =>
         lab.Api.Delete(TargetOf(lab, kind, ns, name), null, new WriteOptions());
 
-    private static JsonObject Service(AllocatorLab lab, string name, bool dual = false) =>
+    internal static JsonObject Service(AllocatorLab lab, string name, bool dual = false) =>
         lab.Service("default", name, annotations: """{"purelb.io/service-group":"nb"}""",
             extraSpec: dual ? ""","ipFamilyPolicy":"RequireDualStack","ipFamilies":["IPv4","IPv6"]""" : "");
 
-    private static List<FakeIpAddress> Marked(FakeNetboxServer netbox) =>
+    internal static List<FakeIpAddress> Marked(FakeNetboxServer netbox) =>
         netbox.Store.Addresses.Where(r => r.Description.StartsWith("purelb ", StringComparison.Ordinal)).ToList();
 
     /// <summary>Netbox and status agree exactly for these Services (all others must hold nothing).</summary>
-    private static void AssertAgree(Bed bed, params string[] services)
+    internal static void AssertAgree(Bed bed, params string[] services)
     {
         var marked = Marked(bed.Netbox);
         foreach (var name in services)
@@ -83,10 +87,10 @@ public class AllocatorNetboxTests
         Assert.Equal(marked.Count, marked.Select(r => r.Ip).Distinct().Count());
     }
 
-    private static Task<IReadOnlyList<string>> IngressAsync(Bed bed, string name, int count = 1, double seconds = 20) =>
+    internal static Task<IReadOnlyList<string>> IngressAsync(Bed bed, string name, int count = 1, double seconds = 20) =>
         bed.Lab.IngressOfAsync("default", name, count, seconds);
 
-    private static Task<JsonObject> EventAsync(Bed bed, string service, string reason, string contains, double seconds = 20) =>
+    internal static Task<JsonObject> EventAsync(Bed bed, string service, string reason, string contains, double seconds = 20) =>
         bed.Lab.EventuallyAsync(
             () => bed.Lab.Events(reason).FirstOrDefault(e => (string?)e["involvedObject"]?["name"] == service &&
                                                              ((string?)e["message"] ?? "").Contains(contains, StringComparison.Ordinal)),

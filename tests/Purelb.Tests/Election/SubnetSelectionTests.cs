@@ -61,6 +61,18 @@ public class SubnetSelectionTests
     }
 
     [Fact]
+    public void A_default_route_interface_advertises_only_the_family_of_its_default_route()
+    {
+        // IPv4 default via eth1, IPv6 default via eth0: eth0's IPv4 subnet is not served by the announcer
+        // (it resolves IPv4 addresses on eth1 only), so it must not be advertised either.
+        var split = Host(new RouteFacts(AddressFamily.InterNetwork, 0, 3, 1));
+        Assert.Equal("eth1", split.DefaultRouteLink(AddressFamily.InterNetwork)!.Name);
+        Assert.Equal("10.0.0.0/24,2001:db8::/64", AdvertisedSubnets.Annotation(Configured("default"), split));
+        // Listed explicitly, eth0 serves both families again.
+        Assert.Equal("10.0.0.0/24,192.168.1.0/24,2001:db8::/64", AdvertisedSubnets.Annotation(Configured("default", ["eth0"]), split));
+    }
+
+    [Fact]
     public void Subnets_follow_the_selector()
     {
         Assert.Equal("10.0.0.0/24,172.16.0.0/30,192.168.1.0/24,2001:db8::/64", AdvertisedSubnets.Annotation(Configured("e"), Host()));

@@ -73,6 +73,35 @@ public sealed class ClusterNetwork : IDisposable
         ns.Ip("link", "set", "eth0", "up");
     }
 
+    /// <summary>Adds another bridge (a second L2 segment) in the LAN namespace.</summary>
+    public void AddBridge(string name)
+    {
+        Lan.Ip("link", "add", name, "type", "bridge");
+        Lan.Ip("link", "set", name, "type", "bridge", "forward_delay", "0");
+        Lan.Ip("link", "set", name, "up");
+    }
+
+    /// <summary>
+    /// Gives a node a further interface <paramref name="device"/> on <paramref name="bridge"/> with the given addresses;
+    /// with <paramref name="defaultGatewayV4"/> the node's IPv4 default route moves to it (that interface's subnet is then
+    /// the one the node advertises by default). The control plane stays reachable through eth0's connected route.
+    /// </summary>
+    public void AddInterface(ClusterNode node, string device, string bridge, string v4Cidr, string? v6Cidr = null, string? defaultGatewayV4 = null)
+    {
+        var lanSide = $"{node.Tag}-l{device}";
+        Lan.Ip("link", "add", lanSide, "type", "veth", "peer", "name", $"{node.Tag}-{device}");
+        Lan.Ip("link", "set", $"{node.Tag}-{device}", "netns", node.Namespace.Name);
+        Lan.Ip("link", "set", lanSide, "master", bridge);
+        Lan.Ip("link", "set", lanSide, "up");
+        var ns = node.Namespace;
+        ns.Ip("link", "set", $"{node.Tag}-{device}", "name", device);
+        ns.Sysctl($"net.ipv6.conf.{device}.accept_dad", "0");
+        ns.Ip("addr", "add", v4Cidr, "dev", device);
+        if (v6Cidr is not null) ns.Ip("addr", "add", v6Cidr, "dev", device, "nodad");
+        ns.Ip("link", "set", device, "up");
+        if (defaultGatewayV4 is not null) ns.Ip("route", "replace", "default", "via", defaultGatewayV4, "dev", device, "onlink");
+    }
+
     /// <summary>Cuts a node off from everything (its veth down), as a partitioned node would be.</summary>
     public void Disconnect(ClusterNode node) => Lan.Ip("link", "set", $"{node.Tag}-lan", "down");
 

@@ -70,7 +70,7 @@ public sealed class NetboxTlsTests : IAsyncLifetime
         Assert.Contains(errors, e => e.StartsWith("netbox.caBundle", StringComparison.Ordinal));
     }
 
-    private static X509Certificate2 CreateCa(string name)
+    internal static X509Certificate2 CreateCa(string name)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
@@ -80,7 +80,7 @@ public sealed class NetboxTlsTests : IAsyncLifetime
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    private static X509Certificate2 CreateLeaf(X509Certificate2 ca)
+    internal static X509Certificate2 CreateLeaf(X509Certificate2 ca)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=netbox.test", key, HashAlgorithmName.SHA256);

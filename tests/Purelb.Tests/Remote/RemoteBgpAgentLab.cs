@@ -40,7 +40,7 @@ public sealed class RemoteBgpAgentLab : IAsyncDisposable
         LanRouter? router = null;
         try
         {
-            var agents = await AgentLab.StartAsync(3, new AgentLabOptions(
+            var agents = await AgentLab.StartAsync(3, options: new AgentLabOptions(
                 BeforeAgents: lab =>
                 {
                     foreach (var node in lab.Net.Nodes)

@@ -69,8 +69,13 @@ public sealed class TestSidecarServer : IAsyncDisposable
         return new TestSidecarServer(app, socketPath, service);
     }
 
+    private int _disposed;
+
+    /// <summary>Stops the server and removes its socket; safe to call again (tests stop a sidecar mid-test).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         if (File.Exists(SocketPath))
