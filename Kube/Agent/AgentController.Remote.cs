@@ -60,7 +60,7 @@ public sealed partial class AgentController
     private void ConfigureRemote()
     {
         var remote = _remote!;
-        var local = _agents.Cache.List().OrderBy(a => a.Metadata.Name, StringComparer.Ordinal).FirstOrDefault()?.Spec?.Local;
+        var local = NodeAgentConfig.From(_agents.Cache.List(), _nodeLabels).Effective?.Spec?.Local;
         var settings = RemoteSettings.From(local, remote.Defaults, remote.Bgp?.Defaults ?? new Purelb.Bgp.BgpAnnouncerOptions());
         var problems = string.Join("; ", settings.Problems);
         if (problems != _remoteProblems && problems.Length > 0) _log.LogWarning("LBNodeAgent remote settings partly ignored: {Problems}", problems);
