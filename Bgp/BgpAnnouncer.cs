@@ -17,7 +17,7 @@ namespace Purelb.Bgp;
 /// </summary>
 public sealed class BgpAnnouncer
 {
-    private readonly BgpAnnouncerOptions _options;
+    private volatile BgpAnnouncerOptions _options;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
 
@@ -36,16 +36,40 @@ public sealed class BgpAnnouncer
     private readonly HashSet<IPNetwork> _imported = [];
     private volatile BgpAnnouncerStatus _status = new(false, null, 0, 0, 0, null, null, 0);
     private long _sessions;
+    private string _lastFailure = "";
 
     public BgpAnnouncer(BgpAnnouncerOptions options, ILogger? log = null, TimeProvider? time = null)
     {
         _options = options;
+        Defaults = options;
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _ipv6NextHop = options.Ipv6NextHop;
     }
 
     public BgpAnnouncerStatus Status => _status;
+
+    public BgpAnnouncerOptions Options => _options;
+
+    /// <summary>The options it was built with (the agent's flags).</summary>
+    public BgpAnnouncerOptions Defaults { get; }
+
+    /// <summary>Raised (on the announcer's loop) when gobgpd refuses prefixes, when IPv6 prefixes wait for a next
+    /// hop, and once per outage when the daemon has been unreachable for <see cref="BgpAnnouncerOptions.OutageReportAfter"/>
+    /// while something should be announced. Not raised again for the same failure until it changes.</summary>
+    public event Action<BgpAnnounceFailure>? AnnounceFailed;
+
+    /// <summary>
+    /// Applies new settings (LBNodeAgent changed). A different endpoint or API generation, or disabling, first
+    /// withdraws everything this announcer added on the current daemon, then the loop moves on; the desired set is
+    /// kept throughout, so enabling again (or the new daemon) gets it all at once.
+    /// </summary>
+    public void Configure(BgpAnnouncerOptions options)
+    {
+        if (options == _options) return;
+        _options = options;
+        Wake();
+    }
 
     /// <summary>Replaces what <paramref name="key"/> wants announced. Prefixes must be network addresses
     /// (host bits zero), which <see cref="IPNetwork"/> guarantees.</summary>
@@ -80,6 +104,14 @@ public sealed class BgpAnnouncer
         Wake();
     }
 
+    public IPAddress? Ipv6NextHop
+    {
+        get
+        {
+            lock (_lock) return _ipv6NextHop;
+        }
+    }
+
     /// <summary>Changes the IPv6 next hop (e.g. the node's address changed); IPv6 paths are re-added with it.</summary>
     public void SetIpv6NextHop(IPAddress? nextHop)
     {
@@ -96,12 +128,36 @@ public sealed class BgpAnnouncer
     /// <summary>Runs until cancelled; never throws for daemon trouble, which it retries with backoff.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var delay = _options.ReconnectMinDelay;
+        var options = _options;
+        var delay = options.ReconnectMinDelay;
+        DateTimeOffset? outageSince = null;
         while (!cancellationToken.IsCancellationRequested)
         {
+            options = _options;
+            if (!options.Enabled)
+            {
+                Report(ready: false, error: null);
+                outageSince = null;
+                try
+                {
+                    await _wake.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+                    _wake.Reader.TryRead(out _);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                continue;
+            }
+            string? failure = null;
             try
             {
-                await RunSessionAsync(() => delay = _options.ReconnectMinDelay, cancellationToken).ConfigureAwait(false);
+                await RunSessionAsync(options, () =>
+                {
+                    delay = options.ReconnectMinDelay;
+                    outageSince = null;
+                }, cancellationToken).ConfigureAwait(false);
+                continue; // reconfigured: on to the new settings at once
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -109,14 +165,20 @@ public sealed class BgpAnnouncer
             }
             catch (BgpException e)
             {
+                failure = e.Message;
                 Report(ready: false, error: e.Message);
-                _log.LogWarning("gobgpd session on {Endpoint} ended: {Error}", _options.Endpoint, e.Message);
+                _log.LogWarning("gobgpd session on {Endpoint} ended: {Error}", options.Endpoint, e.Message);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                failure = e.Message;
                 Report(ready: false, error: e.Message);
-                _log.LogError(e, "gobgpd session on {Endpoint} failed unexpectedly", _options.Endpoint);
+                _log.LogError(e, "gobgpd session on {Endpoint} failed unexpectedly", options.Endpoint);
             }
+            var now = _time.GetUtcNow();
+            outageSince ??= now;
+            if (now - outageSince >= options.OutageReportAfter && DesiredPrefixes() is { Count: > 0 } waiting)
+                RaiseFailure(waiting, $"gobgpd at {options.Endpoint} unreachable for {(now - outageSince.Value).TotalSeconds:0} s: {failure}");
             try
             {
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -125,20 +187,22 @@ public sealed class BgpAnnouncer
             {
                 break;
             }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.ReconnectMaxDelay.Ticks));
         }
         Report(ready: false, error: null);
     }
 
-    private async Task RunSessionAsync(Action onReady, CancellationToken cancellationToken)
+    /// <returns>Normally only when the settings changed so that this session must end (after withdrawing).</returns>
+    private async Task RunSessionAsync(BgpAnnouncerOptions options, Action onReady, CancellationToken cancellationToken)
     {
-        using var client = await GobgpClient.ConnectAsync(_options.Endpoint, _options.Version, _options.CallTimeout, cancellationToken)
+        using var client = await GobgpClient.ConnectAsync(options.Endpoint, options.Version, options.CallTimeout, cancellationToken)
             .ConfigureAwait(false);
         var global = client.GlobalAtConnect;
         while (!global.IsStarted)
         {
-            Report(ready: false, error: $"BGP not started on {_options.Endpoint} yet", version: client.Version);
-            await Task.Delay(_options.NotStartedPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            Report(ready: false, error: $"BGP not started on {options.Endpoint} yet", version: client.Version);
+            if (EndsSession(options, _options)) return;
+            await Task.Delay(options.NotStartedPollInterval, _time, cancellationToken).ConfigureAwait(false);
             global = await client.GetBgpAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -148,14 +212,14 @@ public sealed class BgpAnnouncer
         {
             Interlocked.Increment(ref _sessions);
             _log.LogInformation("gobgpd {Version} on {Endpoint} ready (AS {Asn}, router id {RouterId})",
-                client.Version, _options.Endpoint, global.Asn, global.RouterId);
+                client.Version, options.Endpoint, global.Asn, global.RouterId);
             var ok = await ReconcileAsync(client, fromRib: true, cancellationToken).ConfigureAwait(false);
             onReady();
             while (true)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var wake = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
-                var timer = Task.Delay(ok ? _options.ResyncInterval : _options.FailedRetryDelay, _time, wait.Token);
+                var timer = Task.Delay(ok ? options.ResyncInterval : options.FailedRetryDelay, _time, wait.Token);
                 var done = await Task.WhenAny(wake, timer, watch).ConfigureAwait(false);
                 wait.Cancel();
                 cancellationToken.ThrowIfCancellationRequested();
@@ -167,6 +231,17 @@ public sealed class BgpAnnouncer
                 // A failed attempt is retried from a fresh read of the RIB, as is the periodic resync.
                 var fromRib = done == timer;
                 _wake.Reader.TryRead(out _);
+                if (!ReferenceEquals(options, _options))
+                {
+                    if (EndsSession(options, _options))
+                    {
+                        // Leave nothing behind on this daemon: netlink import takes over, or another daemon does.
+                        await ReconcileAsync(client, fromRib: true, cancellationToken, withdrawAll: true).ConfigureAwait(false);
+                        _log.LogInformation("BGP announcing through {Endpoint} stopped: settings changed", options.Endpoint);
+                        return;
+                    }
+                    options = _options;
+                }
                 ok = await ReconcileAsync(client, fromRib, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -195,7 +270,10 @@ public sealed class BgpAnnouncer
     }
 
     /// <returns>False when some prefix could not be announced or withdrawn (retried soon).</returns>
-    private async Task<bool> ReconcileAsync(GobgpClient client, bool fromRib, CancellationToken cancellationToken)
+    private static bool EndsSession(BgpAnnouncerOptions current, BgpAnnouncerOptions next) =>
+        !next.Enabled || next.Endpoint != current.Endpoint || next.Version != current.Version || next.CallTimeout != current.CallTimeout;
+
+    private async Task<bool> ReconcileAsync(GobgpClient client, bool fromRib, CancellationToken cancellationToken, bool withdrawAll = false)
     {
         if (fromRib)
         {
@@ -217,11 +295,13 @@ public sealed class BgpAnnouncer
         IPAddress? v6NextHop;
         lock (_lock)
         {
-            desired = _refs.Keys.Order(PrefixOrder.Instance).ToArray();
+            desired = withdrawAll ? [] : _refs.Keys.Order(PrefixOrder.Instance).ToArray();
             v6NextHop = _ipv6NextHop;
         }
         var ok = true;
         string? problem = null;
+        var failed = new List<IPNetwork>();
+        var endpoint = client.Endpoint;
 
         // Announce before withdrawing, so a prefix that is being replaced by another one never leaves a gap.
         foreach (var prefix in desired)
@@ -231,7 +311,8 @@ public sealed class BgpAnnouncer
             if (nextHop is null)
             {
                 ok = false;
-                problem = $"{prefix} not announced: no IPv6 next hop configured (the node's global IPv6 address)";
+                failed.Add(prefix);
+                problem = $"{prefix} not announced through gobgpd at {endpoint}: no IPv6 next hop (the node has no global IPv6 address)";
                 continue;
             }
             if (_announced.TryGetValue(prefix, out var current) && current.Equals(nextHop)) continue;
@@ -244,8 +325,9 @@ public sealed class BgpAnnouncer
             catch (BgpException e) when (!e.IsTransient)
             {
                 ok = false;
-                problem = e.Message;
-                _log.LogWarning("announcing {Prefix} failed: {Error}", prefix, e.Message);
+                failed.Add(prefix);
+                problem = $"gobgpd at {endpoint} refused {prefix}: {e.Message}";
+                _log.LogWarning("announcing {Prefix} through {Endpoint} failed: {Error}", prefix, endpoint, e.Message);
             }
         }
 
@@ -261,8 +343,8 @@ public sealed class BgpAnnouncer
             catch (BgpException e) when (!e.IsTransient)
             {
                 ok = false;
-                problem = e.Message;
-                _log.LogWarning("withdrawing {Prefix} failed: {Error}", prefix, e.Message);
+                problem = $"gobgpd at {endpoint} did not withdraw {prefix}: {e.Message}";
+                _log.LogWarning("withdrawing {Prefix} through {Endpoint} failed: {Error}", prefix, endpoint, e.Message);
             }
         }
 
@@ -272,7 +354,24 @@ public sealed class BgpAnnouncer
         if (fromRib && duplicates > 0)
             _log.LogWarning("{Count} announced prefixes are also imported by gobgpd's netlink import; disable one of the two", duplicates);
         Report(ready: true, error: problem, version: client.Version, desired: desired.Length, reconciled: true, duplicates: duplicates);
+        if (failed.Count > 0) RaiseFailure(failed, problem!);
+        else _lastFailure = "";
         return ok;
+    }
+
+    private void RaiseFailure(IReadOnlyList<IPNetwork> prefixes, string message)
+    {
+        var fingerprint = string.Join(',', prefixes) + "|" + message;
+        if (fingerprint == _lastFailure) return;
+        _lastFailure = fingerprint;
+        try
+        {
+            AnnounceFailed?.Invoke(new BgpAnnounceFailure(prefixes, message));
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "announce-failure handler failed");
+        }
     }
 
     private static readonly AddressFamily[] Families = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6];
@@ -296,6 +395,7 @@ public sealed class BgpAnnouncer
         int? duplicates = null)
     {
         var old = _status;
+        var options = _options;
         _status = new BgpAnnouncerStatus(
             ready,
             version ?? (ready ? old.Version : null),
@@ -304,6 +404,8 @@ public sealed class BgpAnnouncer
             Interlocked.Read(ref _sessions),
             error,
             reconciled ? _time.GetUtcNow() : old.LastReconcile,
-            duplicates ?? old.ImportedDuplicates);
+            duplicates ?? old.ImportedDuplicates,
+            options.Enabled,
+            options.Endpoint.ToString());
     }
 }

@@ -4,6 +4,10 @@ namespace Purelb.Bgp;
 
 public sealed record BgpAnnouncerOptions
 {
+    /// <summary>False while k8gobgp's netlink import announces kube-lb0 instead (docs/bgp.md): the announcer then
+    /// withdraws what it had added and stays disconnected, keeping the desired set for when it is enabled again.</summary>
+    public bool Enabled { get; init; } = true;
+
     public BgpEndpoint Endpoint { get; init; } = BgpEndpoint.Parse(BgpEndpoint.Default);
 
     /// <summary>Null = detect the API generation on every connect.</summary>
@@ -32,12 +36,22 @@ public sealed record BgpAnnouncerOptions
     public TimeSpan FailedRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the daemon may be unreachable (k8gobgp restarting) before <see cref="BgpAnnouncer.AnnounceFailed"/>
+    /// reports the outage.</summary>
+    public TimeSpan OutageReportAfter { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A snapshot for health checks and <c>purelb debug</c>.</summary>
 /// <param name="Sessions">How many times a connection became ready (1 after start; more after daemon restarts).</param>
 /// <param name="ImportedDuplicates">Desired prefixes that gobgpd also holds as netlink-imported paths at the last
 /// RIB read: both mechanisms are on (docs/bgp.md) and withdrawals will not take those routes down.</param>
+/// <param name="Enabled">False in netlink-import mode: not ready by design, nothing to report.</param>
+/// <param name="Endpoint">The daemon this status is about.</param>
 public sealed record BgpAnnouncerStatus(
     bool Ready, GobgpApiVersion? Version, int Desired, int Announced, long Sessions, string? LastError,
-    DateTimeOffset? LastReconcile, int ImportedDuplicates);
+    DateTimeOffset? LastReconcile, int ImportedDuplicates, bool Enabled = true, string Endpoint = "");
+
+/// <summary>Prefixes gobgpd did not take (or could not be asked to take: the daemon is unreachable).</summary>
+/// <param name="Message">Names the daemon's endpoint and the error.</param>
+public sealed record BgpAnnounceFailure(IReadOnlyList<System.Net.IPNetwork> Prefixes, string Message);

@@ -1,6 +1,7 @@
 using System.Net;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Purelb.Election;
 using Purelb.Ipam;
 using Purelb.Kube.Crd;
 using Purelb.Modes.Agent.Model;
@@ -20,6 +21,8 @@ public sealed partial class AgentController
     private readonly Informer<ServiceGroup>? _groups;
     private readonly Informer<V1EndpointSlice>? _slices;
     private IpamConfig _pools = IpamConfig.Empty;
+    private readonly Dictionary<string, HashSet<IPAddress>> _remoteGauge = new(StringComparer.Ordinal);
+    private string _remoteProblems = "";
 
     private void RegisterRemoteHandlers()
     {
@@ -44,11 +47,26 @@ public sealed partial class AgentController
     private void LoadPools()
     {
         if (_groups is null) return;
+        ConfigureRemote();
         var groups = _groups.Cache.List()
             .OrderBy(g => g.Metadata.NamespaceProperty, StringComparer.Ordinal)
             .ThenBy(g => g.Metadata.Name, StringComparer.Ordinal)
             .Select(ServiceGroupTranslator.ToConfig);
         _pools = IpamConfig.Build(groups, new IpamConfigOptions(_settings.InstallNamespace));
+    }
+
+    /// <summary>LBNodeAgent settings for the remote path (dummy interface, its address options, how BGP is reached),
+    /// from the same object <see cref="NodeAgentConfig.From"/> reads, over the agent's flags.</summary>
+    private void ConfigureRemote()
+    {
+        var remote = _remote!;
+        var local = NodeAgentConfig.From(_agents.Cache.List(), _nodeLabels).Effective?.Spec?.Local;
+        var settings = RemoteSettings.From(local, remote.Defaults, remote.Bgp?.Defaults ?? new Purelb.Bgp.BgpAnnouncerOptions());
+        var problems = string.Join("; ", settings.Problems);
+        if (problems != _remoteProblems && problems.Length > 0) _log.LogWarning("LBNodeAgent remote settings partly ignored: {Problems}", problems);
+        _remoteProblems = problems;
+        remote.Configure(settings.Remote);
+        remote.Bgp?.Configure(settings.Bgp);
     }
 
     /// <summary>Loads every Service's remote addresses, then starts the announcer, whose first pass removes whatever
@@ -83,6 +101,7 @@ public sealed partial class AgentController
         if (svc is null || !IsBranded(svc))
         {
             _remote.Remove(key);
+            UpdateRemoteGauge(key, []);
             return handled;
         }
         var from = svc.Metadata.Annotation(Annotations.AllocatedFrom);
@@ -97,6 +116,7 @@ public sealed partial class AgentController
         if (wanted.Count == 0)
         {
             _remote.Remove(key);
+            UpdateRemoteGauge(key, []);
             return handled;
         }
         var ns = svc.Metadata.NamespaceProperty ?? "";
@@ -105,11 +125,32 @@ public sealed partial class AgentController
         var before = _remote.PrefixesOf(key);
         _remote.Set(key, announce ? wanted : []);
         var after = _remote.PrefixesOf(key);
+        UpdateRemoteGauge(key, announce ? wanted.Select(w => w.Address) : []);
         if (!before.SequenceEqual(after))
         {
             if (after.Count > 0) _log.LogInformation("announcingNonLocal: {Service} {Addresses} on {Link}", key, string.Join(",", wanted), _remote.LinkName);
             else _log.LogInformation("withdrawAddress: {Service} remote {Reason}", key, announce ? "released" : "noEndpoints");
         }
         return handled;
+    }
+
+    /// <summary>agent.md §6.4 for remote addresses: <c>announced{service,node,ip}</c> while held, additions and
+    /// withdrawals counted per change (not per reconcile).</summary>
+    private void UpdateRemoteGauge(string key, IEnumerable<IPAddress> now)
+    {
+        var current = now.ToHashSet();
+        var before = _remoteGauge.GetValueOrDefault(key) ?? [];
+        foreach (var ip in before.Where(ip => !current.Contains(ip)))
+        {
+            _metrics.Announced.Remove(key, _settings.NodeName, ElectionKey.Format(ip));
+            _metrics.Withdrawals.Inc();
+        }
+        foreach (var ip in current)
+        {
+            if (!before.Contains(ip)) _metrics.Additions.Inc();
+            _metrics.Announced.Set(1, key, _settings.NodeName, ElectionKey.Format(ip));
+        }
+        if (current.Count == 0) _remoteGauge.Remove(key);
+        else _remoteGauge[key] = current;
     }
 }

@@ -26,4 +26,8 @@ public sealed class LBNodeAgentLocalSpec
 
     [JsonPropertyName("addressConfig")]
     public AddressConfig? AddressConfig { get; set; }
+
+    /// <summary>How remote addresses reach BGP; absent means the agent's flags decide.</summary>
+    [JsonPropertyName("remoteAnnouncement")]
+    public RemoteAnnouncementConfig? RemoteAnnouncement { get; set; }
 }

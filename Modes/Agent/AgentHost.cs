@@ -47,21 +47,20 @@ public static class AgentHost
         var metrics = new AgentMetrics(registry);
         var health = new HealthChecks();
 
-        // Remote addresses: kube-lb0 always; BGP through gobgpd's API only in grpc mode (netlink-import: k8gobgp
-        // imports kube-lb0 itself; both at once would double the paths).
-        BgpAnnouncer? bgp = null;
-        if (options.BgpMode == "grpc")
+        // Remote addresses: kube-lb0 always; BGP through gobgpd's API in grpc mode (netlink-import: k8gobgp imports
+        // kube-lb0 itself; both at once would double the paths). The announcer exists in every mode so that an
+        // LBNodeAgent's remoteAnnouncement can switch it on or off at run time (docs/bgp.md).
+        if (!Purelb.Bgp.BgpEndpoint.TryParse(options.BgpEndpoint, out var endpoint, out var endpointError))
         {
-            if (!Purelb.Bgp.BgpEndpoint.TryParse(options.BgpEndpoint, out var endpoint, out var endpointError))
-            {
-                log.LogCritical("cannot start: {Error}", endpointError);
-                return 2;
-            }
-            var v6 = NodeIpv6Address.Find(rt, RemoteAnnouncerOptions.DefaultLinkName);
-            bgp = new BgpAnnouncer(new BgpAnnouncerOptions { Endpoint = endpoint, Ipv6NextHop = v6 }, loggers.CreateLogger("purelb.agent.bgp"), time);
-            log.LogInformation("BGP through gobgpd's API on {Endpoint}, IPv6 next hop {NextHop}", endpoint, v6?.ToString() ?? "none (IPv6 remote prefixes are not announced)");
+            log.LogCritical("cannot start: {Error}", endpointError);
+            return 2;
         }
+        var bgp = new BgpAnnouncer(new BgpAnnouncerOptions { Endpoint = endpoint, Enabled = options.BgpMode == "grpc" },
+            loggers.CreateLogger("purelb.agent.bgp"), time);
+        log.LogInformation("BGP: {Mode} (gobgpd API {Endpoint}); the LBNodeAgent's remoteAnnouncement may override", options.BgpMode, endpoint);
         var remote = new RemoteAnnouncer(rt, new RemoteAnnouncerOptions(), bgp, loggers.CreateLogger("purelb.agent.remote"), time);
+        var events = new EventRecorder(api, RemoteEvents.Component, time, loggers.CreateLogger("purelb.agent.events"), host: options.NodeName);
+        RemoteEvents.Attach(remote, events, registry, options.NodeName);
 
         var nodeUid = await NodeUid.ReadAsync(api, options.NodeName, log, ct);
         AgentController? controller = null;
@@ -99,16 +98,14 @@ public static class AgentHost
             catch (OperationCanceledException) { }
         }
         var electorTask = elector.RunAsync(stop.Token);
+        var eventsTask = events.RunAsync(stop.Token);
         // Started once the remote desired set is loaded: its first RIB pass withdraws what nobody wants.
-        var bgpTask = bgp?.RunAsync(stop.Token) ?? Task.CompletedTask;
-        if (bgp is not null)
+        var bgpTask = bgp.RunAsync(stop.Token);
+        health.AddReadiness("bgp", () =>
         {
-            health.AddReadiness("bgp", () =>
-            {
-                var s = bgp.Status;
-                return (s.Ready, s.Ready ? "" : s.LastError ?? "connecting to gobgpd");
-            });
-        }
+            var s = bgp.Status;
+            return (s.Ready || !s.Enabled, s.Ready || !s.Enabled ? "" : s.LastError ?? $"connecting to gobgpd at {s.Endpoint}");
+        });
         try
         {
             await Task.WhenAny(controllerTask, Task.Delay(Timeout.Infinite, ct));
@@ -130,7 +127,7 @@ public static class AgentHost
         for (int i = 0; i < 50 && bgp is { Status: { Ready: true, Announced: > 0 } }; i++) await Task.Delay(20, CancellationToken.None);
         log.LogInformation("stopped: withdrawn={Withdrawn} lease={Deletion} {Error}", report.Withdrawn, report.Deletion, report.Error ?? "");
         stop.Cancel();
-        try { await Task.WhenAll(controllerTask, electorTask, bgpTask).WaitAsync(TimeSpan.FromSeconds(2)); }
+        try { await Task.WhenAll(controllerTask, electorTask, bgpTask, eventsTask).WaitAsync(TimeSpan.FromSeconds(2)); }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
         return 0;
     }

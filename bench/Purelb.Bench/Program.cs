@@ -20,6 +20,7 @@ IBenchmark[] all =
     new IpamBenchmark(),
     new AllocatorBenchmark(),
     new AgentBenchmark(),
+    new RemoteBenchmark(),
 ];
 
 var selected = all.Where(b => only.Length == 0 || only.Contains(b.Group) || b.Names.Any(only.Contains)).ToList();

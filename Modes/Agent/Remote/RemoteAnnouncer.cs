@@ -26,7 +26,7 @@ namespace Purelb.Modes.Agent.Remote;
 public sealed class RemoteAnnouncer
 {
     private readonly RtNetlink _rt;
-    private readonly RemoteAnnouncerOptions _options;
+    private RemoteAnnouncerOptions _options;
     private readonly BgpAnnouncer? _bgp;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
@@ -37,18 +37,150 @@ public sealed class RemoteAnnouncer
     private int _linkIndex;
     private string? _linkError;
     private volatile RemoteAnnouncerStatus _status = new(false, 0, 0, null);
+    private volatile bool _nextHopDirty = true;
+    private IPAddress? _ipv6NextHop;
 
     public RemoteAnnouncer(RtNetlink rt, RemoteAnnouncerOptions? options = null, BgpAnnouncer? bgp = null, ILogger? log = null,
         TimeProvider? time = null)
     {
         _rt = rt;
         _options = options ?? new RemoteAnnouncerOptions();
+        Defaults = _options;
         _bgp = bgp;
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        if (_bgp is not null) _bgp.AnnounceFailed += OnBgpFailure;
     }
 
-    public string LinkName => _options.LinkName;
+    /// <summary>The options it was built with (the agent's flags): what LBNodeAgent settings apply over.</summary>
+    public RemoteAnnouncerOptions Defaults { get; }
+
+    /// <summary>The BGP side, if any (null: kube-lb0 only).</summary>
+    public BgpAnnouncer? Bgp => _bgp;
+
+    public string LinkName
+    {
+        get
+        {
+            lock (_lock) return _options.LinkName;
+        }
+    }
+
+    public RemoteAnnouncerOptions Options
+    {
+        get
+        {
+            lock (_lock) return _options;
+        }
+    }
+
+    /// <summary>The IPv6 next hop handed to BGP now (the configured one, or the node's global IPv6 address).</summary>
+    public IPAddress? Ipv6NextHop
+    {
+        get
+        {
+            lock (_lock) return _ipv6NextHop;
+        }
+    }
+
+    /// <summary>A Service's addresses could not be announced (kube-lb0 or BGP); the message names the interface or
+    /// the gobgpd endpoint. Raised on the thread that noticed it; handlers must not block.</summary>
+    public event Action<RemoteAnnounceFailure>? AnnouncementFailed;
+
+    /// <summary>
+    /// Applies LBNodeAgent settings (interface name, address options, IPv6 next hop). Moving to another interface takes
+    /// our addresses off the old one (the old link itself stays: upstream never deletes it on a config change) and
+    /// puts them on the new one in the same pass.
+    /// </summary>
+    public void Configure(RemoteAnnouncerOptions options)
+    {
+        lock (_lock)
+        {
+            var old = _options;
+            if (old == options) return;
+            _options = options;
+            if (old.LinkName != options.LinkName)
+            {
+                _log.LogInformation("remote addresses move from {Old} to {New}", old.LinkName, options.LinkName);
+                if (_started) EmptyLinkLocked(old.LinkName);
+                Volatile.Write(ref _linkIndex, 0);
+            }
+            else if (old.AddressOptions.NoPrefixRoute != options.AddressOptions.NoPrefixRoute && _started)
+            {
+                // The kernel does not add or drop an IPv4 address's prefix route when only the flag is replaced:
+                // the addresses are added again (a moment without them; BGP paths through the API are unaffected).
+                _log.LogInformation("remote addresses on {Link} re-added with noprefixroute={Flag}", options.LinkName, options.AddressOptions.NoPrefixRoute);
+                EmptyLinkLocked(old.LinkName);
+            }
+            _nextHopDirty = true;
+            if (_started) ApplyLocked(renew: !Equals(old.AddressOptions, options.AddressOptions));
+            else RefreshNextHopLocked();
+        }
+    }
+
+    private void EmptyLinkLocked(string name)
+    {
+        try
+        {
+            if (_rt.Links.TryGetByName(name) is not { } link) return;
+            foreach (var a in Observe(link.Index))
+            {
+                try
+                {
+                    _rt.Addresses.Delete(link.Index, a.Address, a.PrefixLength);
+                }
+                catch (NetlinkException)
+                {
+                    // Gone already.
+                }
+            }
+        }
+        catch (NetlinkException e)
+        {
+            _log.LogWarning("cannot empty {Link}: {Error}", name, e.Message);
+        }
+    }
+
+    /// <summary>Re-reads the node's global IPv6 address (unless one is configured) and hands a change to BGP.</summary>
+    private void RefreshNextHopLocked()
+    {
+        if (_bgp is null) return;
+        _nextHopDirty = false;
+        IPAddress? found;
+        try
+        {
+            found = _options.Ipv6NextHop ?? NodeIpv6Address.Find(_rt, _options.LinkName);
+        }
+        catch (NetlinkException e)
+        {
+            _log.LogWarning("cannot read the node's IPv6 addresses: {Error}", e.Message);
+            _nextHopDirty = true;
+            return;
+        }
+        if (Equals(found, _ipv6NextHop) && Equals(found, _bgp.Ipv6NextHop)) return;
+        _ipv6NextHop = found;
+        _bgp.SetIpv6NextHop(found);
+        _log.LogInformation("IPv6 next hop for BGP: {NextHop}", found?.ToString() ?? "none (IPv6 remote prefixes wait for a global IPv6 address)");
+    }
+
+    private void OnBgpFailure(BgpAnnounceFailure failure)
+    {
+        List<string> services;
+        lock (_lock) services = _book.Services.Where(k => _book.PrefixesOf(k).Any(failure.Prefixes.Contains)).ToList();
+        foreach (var key in services) Raise(new RemoteAnnounceFailure(key, failure.Message));
+    }
+
+    private void Raise(RemoteAnnounceFailure failure)
+    {
+        try
+        {
+            AnnouncementFailed?.Invoke(failure);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "announcement-failure handler failed");
+        }
+    }
 
     public RemoteAnnouncerStatus Status => _status;
 
@@ -123,27 +255,38 @@ public sealed class RemoteAnnouncer
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var monitor = NetlinkMonitor.Open(_options.Namespace);
+        using var monitor = NetlinkMonitor.Open(Options.Namespace);
         monitor.Start();
         var events = monitor.Events;
         bool ok;
         lock (_lock)
         {
             _started = true;
+            RefreshNextHopLocked();
             ok = ApplyLocked(renew: false);
         }
-        var renewEvery = _options.AddressOptions.RenewInterval;
+        var renewEvery = Options.AddressOptions.RenewInterval;
         var nextRenewal = renewEvery is { } r ? _time.GetUtcNow() + r : DateTimeOffset.MaxValue;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var wait = ok ? _options.ResyncInterval : _options.RetryDelay;
+            var options = Options;
+            if (options.AddressOptions.RenewInterval != renewEvery)
+            {
+                renewEvery = options.AddressOptions.RenewInterval;
+                nextRenewal = renewEvery is { } e ? _time.GetUtcNow() + e : DateTimeOffset.MaxValue;
+            }
+            var wait = ok ? options.ResyncInterval : options.RetryDelay;
             var untilRenewal = nextRenewal - _time.GetUtcNow();
             if (untilRenewal < wait) wait = untilRenewal < TimeSpan.Zero ? TimeSpan.Zero : untilRenewal;
             bool relevant = await WaitAsync(events, wait, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested) break;
             bool renew = _time.GetUtcNow() >= nextRenewal;
             if (renew && renewEvery is { } every) nextRenewal = _time.GetUtcNow() + every;
-            if (!relevant && !renew && ok && wait != _options.ResyncInterval) continue;
+            if (_nextHopDirty || wait == options.ResyncInterval)
+            {
+                lock (_lock) RefreshNextHopLocked();
+            }
+            if (!relevant && !renew && ok && wait != options.ResyncInterval) continue;
             lock (_lock) ok = ApplyLocked(renew);
         }
     }
@@ -190,16 +333,22 @@ public sealed class RemoteAnnouncer
     {
         bool relevant = false;
         int index = Volatile.Read(ref _linkIndex);
+        var name = LinkName;
         while (events.TryRead(out var e))
         {
+            // The node's own IPv6 addresses (the BGP next hop) live on other links.
+            if (e is AddressEvent { Address.Address.AddressFamily: AddressFamily.InterNetworkV6 } v6 && v6.Address.InterfaceIndex != index
+                || e is ResyncNeeded)
+                _nextHopDirty = true;
             relevant |= e switch
             {
-                LinkEvent l => l.Link.Name == _options.LinkName || l.Link.Index == index,
+                LinkEvent l => l.Link.Name == name || l.Link.Index == index,
                 AddressEvent a => a.Address.InterfaceIndex == index || index == 0,
                 ResyncNeeded => true,
                 _ => false,
             };
         }
+        if (_nextHopDirty && _bgp is not null) relevant = true;
         return relevant;
     }
 
@@ -248,6 +397,7 @@ public sealed class RemoteAnnouncer
         // Deleting an IPv4 primary drops the secondaries of its prefix unless promote_secondaries is set: look again.
         if (removedV4) present = Observe(link.Index);
         var have = present.Select(a => new RemoteAddress(a.Address, a.PrefixLength)).ToHashSet();
+        var failedAdds = new List<(RemoteAddress Address, string Error)>();
         var options = ToNetlink(_options.AddressOptions);
         foreach (var d in desired.OrderBy(d => d.Family).ThenBy(d => d.Address.ToString(), StringComparer.Ordinal))
         {
@@ -266,11 +416,18 @@ public sealed class RemoteAnnouncer
             {
                 ok = false;
                 problem = e.Message;
+                failedAdds.Add((d, e.Message));
                 _log.LogWarning("cannot add {Address} to {Link}: {Error}", d, link.Name, e.Message);
             }
         }
         Report(true, error: problem);
+        if (_nextHopDirty) RefreshNextHopLocked();
         if (changed) Applied?.Invoke();
+        foreach (var (address, error) in failedAdds)
+        {
+            foreach (var key in _book.HoldersOf(address.Address).ToList())
+                Raise(new RemoteAnnounceFailure(key, $"cannot add {address} to {link.Name}: {error}"));
+        }
         return ok;
     }
 
@@ -336,3 +493,7 @@ public sealed class RemoteAnnouncer
 
 /// <summary>A snapshot for health checks and <c>purelb debug</c>.</summary>
 public sealed record RemoteAnnouncerStatus(bool LinkReady, int LinkIndex, int Desired, string? LastError);
+
+/// <param name="ServiceKey">namespace/name.</param>
+/// <param name="Message">What failed, naming the interface or the gobgpd endpoint.</param>
+public sealed record RemoteAnnounceFailure(string ServiceKey, string Message);

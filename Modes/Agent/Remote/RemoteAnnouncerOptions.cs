@@ -13,6 +13,9 @@ public sealed record RemoteAnnouncerOptions
     /// <summary>From <c>addressConfig.dummyInterface</c>: permanent, with a prefix route, by default.</summary>
     public AddressOptions AddressOptions { get; init; } = AddressOptions.ForDummy(null);
 
+    /// <summary>IPv6 next hop of BGP announcements; null = the node's global IPv6 address, followed as it changes.</summary>
+    public System.Net.IPAddress? Ipv6NextHop { get; init; }
+
     /// <summary>How soon a missing link or a failed address change is tried again.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 

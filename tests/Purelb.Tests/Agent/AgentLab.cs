@@ -7,6 +7,15 @@ using Purelb.Tests.Harness;
 
 namespace Purelb.Tests.Agent;
 
+/// <summary>Hooks for labs built on <see cref="AgentLab"/> (e.g. a BGP router and sidecars).</summary>
+/// <param name="BeforeAgents">Runs once the network, API server and base objects exist, before any agent starts.</param>
+/// <param name="AgentArguments">Extra command-line arguments of each node's agent.</param>
+/// <param name="Prefix">Namespace-name area (plb-&lt;area&gt;-&lt;hex&gt;).</param>
+public sealed record AgentLabOptions(
+    Func<AgentLab, Task>? BeforeAgents = null,
+    Func<ClusterNode, IEnumerable<string>>? AgentArguments = null,
+    string Prefix = "ag");
+
 /// <summary>
 /// A cluster on one machine: node namespaces on a LAN bridge, the in-repo API server reachable from them at the
 /// control-plane address, Node objects, a ServiceGroup, the real allocator and one real `purelb agent` per node.
@@ -24,8 +33,12 @@ public sealed class AgentLab : IAsyncDisposable
     private readonly List<LabProcess> _all = [];
     private readonly Dictionary<string, (NetworkNamespace Ns, RtNetlink Rt)> _netlink = new(StringComparer.Ordinal);
 
-    private AgentLab(ClusterNetwork net, KubeApiServerHost host, NamespaceTcpProxy proxy, string logs, string agentKubeconfig)
+    private readonly AgentLabOptions _options;
+
+    private AgentLab(ClusterNetwork net, KubeApiServerHost host, NamespaceTcpProxy proxy, string logs, string agentKubeconfig,
+        AgentLabOptions options)
     {
+        _options = options;
         Net = net;
         Host = host;
         Proxy = proxy;
@@ -40,10 +53,16 @@ public sealed class AgentLab : IAsyncDisposable
     public LabProcess? Allocator { get; private set; }
     public IReadOnlyDictionary<string, LabProcess> Agents => _agents;
 
+    /// <summary>Where the processes' logs go.</summary>
+    public string LogDirectory => _logs;
+
     /// <param name="prepare">Runs on the network before any process starts (extra bridges and interfaces).</param>
-    public static async Task<AgentLab> StartAsync(int nodes = 3, Action<ClusterNetwork>? prepare = null)
+    /// <param name="options">Hooks for labs built on this one (router, sidecars, extra agent arguments).</param>
+    public static async Task<AgentLab> StartAsync(int nodes = 3, Action<ClusterNetwork>? prepare = null, AgentLabOptions? options = null)
     {
-        var net = new ClusterNetwork(NetNamespace.UniquePrefix("ag"), nodes);
+        options ??= new AgentLabOptions();
+        var net = new ClusterNetwork(NetNamespace.UniquePrefix(options.Prefix), nodes);
+        AgentLab? started = null;
         KubeApiServerHost? host = null;
         try
         {
@@ -57,7 +76,8 @@ public sealed class AgentLab : IAsyncDisposable
             Directory.CreateDirectory(logs);
             var kubeconfig = Path.Combine(logs, "agent.kubeconfig");
             Kubeconfig.Write(kubeconfig, $"http://{ClusterNetwork.ControlPlaneV4}:6443");
-            var lab = new AgentLab(net, host, proxy, logs, kubeconfig);
+            var lab = new AgentLab(net, host, proxy, logs, kubeconfig, options);
+            started = lab;
             lab.Create(Json($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{InstallNamespace}}}"}}"""));
             foreach (var node in net.Nodes)
                 lab.Create(Json($$$"""{"apiVersion":"v1","kind":"Node","metadata":{"name":"{{{node.Name}}}"}}"""));
@@ -69,12 +89,18 @@ public sealed class AgentLab : IAsyncDisposable
             lab.Allocator = PurelbBinary.Start("allocator", null,
                 ["allocator", "--kubeconfig", host.KubeconfigPath, "--namespace", InstallNamespace, "--metrics-address", "127.0.0.1:0"], logs);
             lab._all.Add(lab.Allocator);
+            if (options.BeforeAgents is { } before) await before(lab);
             foreach (var node in net.Nodes) lab.StartAgent(node);
             await lab.WaitForAllAgentsAsync();
             return lab;
         }
         catch
         {
+            if (started is not null)
+            {
+                await started.DisposeAsync();
+                throw;
+            }
             if (host is not null) await host.DisposeAsync();
             net.Dispose();
             throw;
@@ -86,7 +112,7 @@ public sealed class AgentLab : IAsyncDisposable
         var process = PurelbBinary.Start($"agent-{node.Name}-{_all.Count}", node.Namespace.Name,
             ["agent", "--kubeconfig", _agentKubeconfig, "--namespace", InstallNamespace, "--node-name", node.Name,
              "--pod-uid", Guid.NewGuid().ToString(), "--lease-duration", $"{LeaseSeconds}s", "--metrics-address", "127.0.0.1:7472",
-             "--log-level", "debug"], _logs);
+             "--log-level", "debug", .. (_options.AgentArguments?.Invoke(node) ?? [])], _logs);
         _agents[node.Name] = process;
         _all.Add(process);
         _startedSinceSettled = true;

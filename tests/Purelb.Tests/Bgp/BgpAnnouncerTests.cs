@@ -44,7 +44,7 @@ public sealed class BgpAnnouncerTests : IAsyncLifetime
 
     private async Task RibIs(params string[] prefixes)
     {
-        await TestPaths.EventuallyAsync(() => _fake.Prefixes.SequenceEqual(prefixes));
+        await TestPaths.EventuallyAsync(() => _fake.Prefixes.SequenceEqual(prefixes), TimeSpan.FromSeconds(20));
         Assert.Equal(prefixes, _fake.Prefixes);
     }
 
@@ -190,5 +190,87 @@ public sealed class BgpAnnouncerTests : IAsyncLifetime
         };
         p.Pattrs.Add(new Purelb.Bgp.Protos.V4.Attribute { NextHop = new NextHopAttribute { NextHop = "0.0.0.0" } });
         return p;
+    }
+
+    [Fact]
+    public async Task Disabling_withdraws_every_path_it_added_and_enabling_again_announces_them_all()
+    {
+        var a = Start();
+        a.Set("ns/a", [P("10.4.0.1/32"), P("2001:db8:400::1/128")]);
+        await RibIs("10.4.0.1/32", "2001:db8:400::1/128");
+
+        a.Configure(Options() with { Enabled = false });
+        await RibIs();
+        Assert.True(await TestPaths.EventuallyAsync(() => a.Status is { Enabled: false, Ready: false }, TimeSpan.FromSeconds(20)));
+        a.Set("ns/b", [P("10.4.0.2/32")]);
+        await Task.Delay(200);
+        Assert.Empty(_fake.Prefixes);
+
+        a.Configure(Options());
+        await RibIs("10.4.0.1/32", "10.4.0.2/32", "2001:db8:400::1/128");
+        Assert.True(a.Status.Enabled);
+    }
+
+    [Fact]
+    public async Task A_new_endpoint_gets_every_path_and_the_old_daemon_is_left_with_none()
+    {
+        var otherSocket = TestPaths.Socket();
+        var other = new FakeGoBgpV4();
+        await using var otherHost = await FakeGobgpHost.StartV4Async(other, otherSocket);
+        try
+        {
+            var a = Start();
+            a.Set("ns/a", [P("10.5.0.1/32")]);
+            await RibIs("10.5.0.1/32");
+
+            a.Configure(Options() with { Endpoint = BgpEndpoint.Parse("unix://" + otherSocket) });
+            Assert.True(await TestPaths.EventuallyAsync(() => other.Prefixes.SequenceEqual(["10.5.0.1/32"]), TimeSpan.FromSeconds(20)));
+            await RibIs();
+            Assert.Equal("unix://" + otherSocket, a.Status.Endpoint);
+        }
+        finally
+        {
+            File.Delete(otherSocket);
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_prefix_is_reported_once_naming_the_daemon_endpoint()
+    {
+        _fake.RefuseAddPath = "policy rejects it";
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<BgpAnnounceFailure>();
+        var a = new BgpAnnouncer(Options() with { FailedRetryDelay = TimeSpan.FromMilliseconds(50) });
+        a.AnnounceFailed += failures.Enqueue;
+        _loop = Task.Run(() => a.RunAsync(_stop.Token));
+        a.Set("ns/a", [P("10.6.0.1/32")]);
+
+        Assert.True(await TestPaths.EventuallyAsync(() => !failures.IsEmpty, TimeSpan.FromSeconds(20)));
+        await Task.Delay(300); // several retries fail the same way
+        var f = Assert.Single(failures);
+        Assert.Equal([P("10.6.0.1/32")], f.Prefixes);
+        Assert.Contains("unix://" + _socket, f.Message, StringComparison.Ordinal);
+        Assert.Contains("policy rejects it", f.Message, StringComparison.Ordinal);
+
+        _fake.RefuseAddPath = null;
+        await RibIs("10.6.0.1/32");
+    }
+
+    [Fact]
+    public async Task An_unreachable_daemon_is_reported_with_its_endpoint_while_something_should_be_announced()
+    {
+        var missing = TestPaths.Socket();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<BgpAnnounceFailure>();
+        var a = new BgpAnnouncer(Options() with { Endpoint = BgpEndpoint.Parse("unix://" + missing), OutageReportAfter = TimeSpan.Zero });
+        a.AnnounceFailed += failures.Enqueue;
+        _loop = Task.Run(() => a.RunAsync(_stop.Token));
+        await Task.Delay(300);
+        Assert.Empty(failures); // nothing wanted yet: nothing to report
+
+        a.Set("ns/a", [P("10.7.0.1/32")]);
+        Assert.True(await TestPaths.EventuallyAsync(() => !failures.IsEmpty, TimeSpan.FromSeconds(20)));
+        var f = failures.First();
+        Assert.Contains("unix://" + missing, f.Message, StringComparison.Ordinal);
+        Assert.Contains("unreachable", f.Message, StringComparison.Ordinal);
+        Assert.False(a.Status.Ready);
     }
 }

@@ -44,8 +44,8 @@ public sealed class BgpLabNode
 /// </summary>
 public sealed class BgpLab : IAsyncDisposable
 {
-    public const int RouterAs = 65001;
-    public const int NodeAs = 65000;
+    public const int RouterAs = BgpLabConfig.RouterAs;
+    public const int NodeAs = BgpLabConfig.NodeAs;
 
     private readonly List<BgpLabNode> _nodes = [];
     private readonly string _birdPid;
@@ -126,49 +126,10 @@ public sealed class BgpLab : IAsyncDisposable
         foreach (var n in _nodes) StartDaemon(n);
     }
 
-    private string BirdConfig()
-    {
-        var sb = new System.Text.StringBuilder();
-        sb.Append($$"""
-            router id 192.0.2.1;
-            log "{{System.IO.Path.Combine(Directory, "bird.log")}}" all;
-            protocol device { scan time 10; }
-            # best routes into the router's kernel; equal BGP paths are merged into one ECMP route
-            protocol kernel kern4 { ipv4 { import none; export all; }; merge paths yes limit 16; }
-            protocol kernel kern6 { ipv6 { import none; export all; }; merge paths yes limit 16; }
-            template bgp node {
-              local as {{RouterAs}}; neighbor as {{NodeAs}};
-              hold time 9; connect retry time 1; error wait time 1, 2;
-              ipv4 { import all; export none; };
-              ipv6 { import all; export none; };
-            }
+    private string BirdConfig() =>
+        BgpLabConfig.Bird(RouterIpv4.ToString(), System.IO.Path.Combine(Directory, "bird.log"), _nodes.Select(n => ($"n{n.Index}", n.Ipv4.ToString())));
 
-            """);
-        foreach (var n in _nodes) sb.Append($"protocol bgp n{n.Index} from node {{ neighbor {n.Ipv4}; }}\n");
-        return sb.ToString();
-    }
-
-    private static string GobgpdConfig(BgpLabNode n) => $"""
-        [global.config]
-          as = {NodeAs}
-          router-id = "{n.Ipv4}"
-          port = 179
-
-        [[neighbors]]
-          [neighbors.config]
-            neighbor-address = "{RouterIpv4}"
-            peer-as = {RouterAs}
-          [neighbors.timers.config]
-            connect-retry = 1
-            hold-time = 9
-            keepalive-interval = 3
-          [[neighbors.afi-safis]]
-            [neighbors.afi-safis.config]
-              afi-safi-name = "ipv4-unicast"
-          [[neighbors.afi-safis]]
-            [neighbors.afi-safis.config]
-              afi-safi-name = "ipv6-unicast"
-        """;
+    private static string GobgpdConfig(BgpLabNode n) => BgpLabConfig.Gobgpd(n.Ipv4.ToString(), RouterIpv4.ToString());
 
     private static void StartDaemon(BgpLabNode n)
     {
@@ -181,8 +142,7 @@ public sealed class BgpLab : IAsyncDisposable
             ArgumentList =
             {
                 "-c",
-                $"exec ip netns exec {n.Namespace} gobgpd -f {n.ConfigPath} -t toml --api-hosts unix://{n.SocketPath} " +
-                $"--pprof-disable -p >>{n.LogPath} 2>&1",
+                $"exec ip netns exec {n.Namespace} gobgpd {string.Join(' ', BgpLabConfig.GobgpdArgs(n.ConfigPath, n.SocketPath))} >>{n.LogPath} 2>&1",
             },
         };
         n.Daemon = Process.Start(psi) ?? throw new InvalidOperationException("cannot start gobgpd");

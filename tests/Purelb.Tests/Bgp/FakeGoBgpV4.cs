@@ -25,6 +25,9 @@ public sealed class FakeGoBgpV4 : GoBgpService.GoBgpServiceBase
     /// <summary>0 = BGP not started (AddPath fails the way gobgpd's does).</summary>
     public uint Asn { get; set; } = 65000;
 
+    /// <summary>When set, AddPath fails with InvalidArgument and this text (a daemon refusing a path).</summary>
+    public string? RefuseAddPath { get; set; }
+
     /// <summary>Every request, in arrival order.</summary>
     public IReadOnlyList<IMessage> Requests => _requests.ToArray();
 
@@ -65,6 +68,7 @@ public sealed class FakeGoBgpV4 : GoBgpService.GoBgpServiceBase
     {
         _requests.Enqueue(request);
         if (Asn == 0) throw new RpcException(new Status(StatusCode.Unknown, "bgp server hasn't started yet"));
+        if (RefuseAddPath is { } refusal) throw new RpcException(new Status(StatusCode.InvalidArgument, refusal));
         var path = request.Path ?? throw new RpcException(new Status(StatusCode.Unknown, "nil path"));
         if (path.Family is null) throw new RpcException(new Status(StatusCode.Unknown, "family cannot be nil"));
         if (!path.Pattrs.Any(a => a.AttrCase is Purelb.Bgp.Protos.V4.Attribute.AttrOneofCase.NextHop or Purelb.Bgp.Protos.V4.Attribute.AttrOneofCase.MpReach))

@@ -11,7 +11,7 @@ namespace Purelb.Tests.Bgp;
 /// </summary>
 public sealed class RouterRouteMonitor : IAsyncDisposable
 {
-    private readonly BgpLab _lab;
+    private readonly Func<IPNetwork, CancellationToken, Task<IReadOnlyList<IPAddress>>> _read;
     private readonly Process _ip;
     private readonly Task _reader;
     private readonly Lock _lock = new();
@@ -20,18 +20,24 @@ public sealed class RouterRouteMonitor : IAsyncDisposable
     private string? _current;
     private static readonly char[] Blanks = [' ', '\t'];
 
-    private RouterRouteMonitor(BgpLab lab, Process ip)
+    private RouterRouteMonitor(Func<IPNetwork, CancellationToken, Task<IReadOnlyList<IPAddress>>> read, Process ip)
     {
-        _lab = lab;
+        _read = read;
         _ip = ip;
         _reader = Task.Run(ReadAsync);
     }
 
-    public static async Task<RouterRouteMonitor> StartAsync(BgpLab lab)
+    public static Task<RouterRouteMonitor> StartAsync(BgpLab lab) => StartAsync(lab.RouterNamespace, lab.RouterNextHopsAsync);
+
+    public static Task<RouterRouteMonitor> StartAsync(LanRouter router) => StartAsync(router.Namespace.Name, router.NextHopsAsync);
+
+    /// <param name="read">A fresh read of a prefix's gateways in that namespace, to confirm a match.</param>
+    public static async Task<RouterRouteMonitor> StartAsync(string routerNamespace,
+        Func<IPNetwork, CancellationToken, Task<IReadOnlyList<IPAddress>>> read)
     {
         var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-n", lab.RouterNamespace, "monitor", "route" }) psi.ArgumentList.Add(a);
-        var monitor = new RouterRouteMonitor(lab, Process.Start(psi) ?? throw new InvalidOperationException("cannot start ip monitor"));
+        foreach (var a in new[] { "-n", routerNamespace, "monitor", "route" }) psi.ArgumentList.Add(a);
+        var monitor = new RouterRouteMonitor(read, Process.Start(psi) ?? throw new InvalidOperationException("cannot start ip monitor"));
         await Task.Delay(100); // let it subscribe before anything is measured
         return monitor;
     }
@@ -54,7 +60,7 @@ public sealed class RouterRouteMonitor : IAsyncDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) throw new TimeoutException($"{prefix}: no route with [{string.Join(", ", want)}]");
             var at = await done.Task.WaitAsync(left, cancellationToken);
-            var now = await _lab.RouterNextHopsAsync(prefix, cancellationToken);
+            var now = await _read(prefix, cancellationToken);
             if (now.Select(a => a.ToString()).SequenceEqual(want)) return at;
         }
     }

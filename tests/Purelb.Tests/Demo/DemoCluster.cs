@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using KubeApiServer;
 using Purelb.Netlink;
+using Purelb.Tests.Bgp;
 using Purelb.Tests.Harness;
 
 namespace Purelb.Tests.Demo;
@@ -36,7 +37,7 @@ public sealed class DemoCluster : IAsyncDisposable
     public ClusterNetwork Net { get; }
     public DemoApiServer ApiHost { get; }
     public ApiServer Api => ApiHost.Server;
-    public DemoRouter? Router { get; private set; }
+    public LanRouter? Router { get; private set; }
     public TimeSpan Lease { get; }
     public string KubeconfigPath { get; }
     public LabProcess? Allocator { get; private set; }
@@ -71,7 +72,7 @@ public sealed class DemoCluster : IAsyncDisposable
 
     public void StartRouter()
     {
-        Router = new DemoRouter(Net, Directory);
+        Router = new LanRouter(Net, Directory);
         Router.Start();
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using KubeApiServer;
+using Purelb.Tests.Bgp;
 using Purelb.Tests.Harness;
 
 namespace Purelb.Tests.Demo;
@@ -105,7 +106,7 @@ public sealed class DemoRunner
         if (withBgp)
         {
             cluster.StartRouter();
-            _say.Say($"router {ClusterNetwork.GatewayV4} (bird2, AS {DemoRouter.RouterAs}); a gobgpd sidecar per node (AS {DemoRouter.NodeAs}) peering with it");
+            _say.Say($"router {ClusterNetwork.GatewayV4} (bird2, AS {LanRouter.RouterAs}); a gobgpd sidecar per node (AS {LanRouter.NodeAs}) peering with it");
         }
 
         _say.Step("Kubernetes objects");
@@ -278,7 +279,7 @@ public sealed class DemoRunner
         var ip = IPAddress.Parse(remote);
         var onDummy = await EventuallyAsync(() => cluster.HoldersOf(ip, "kube-lb0"), h => h.Count == DemoCluster.NodeCount, TimeSpan.FromSeconds(10), cancel);
         _say.Say($"kube-lb0 holds {remote} on: {(onDummy.Count == 0 ? "no node" : string.Join(", ", onDummy))}");
-        var prefix = DemoRouter.HostPrefix(remote);
+        var prefix = LanRouter.HostPrefix(remote);
         // Without the address on kube-lb0 no agent has taken it up: give the router a short look only.
         var wait = TimeSpan.FromSeconds(onDummy.Count == 0 ? 3 : 10);
         var hops = await EventuallyAsync(() => cluster.Router!.NextHops(prefix), h => h.Count == DemoCluster.NodeCount, wait, cancel);

@@ -14,7 +14,7 @@ namespace Purelb.Tests.RemoteAnnounce;
 [Trait("Category", "Kernel")]
 public sealed class RemoteAnnouncerKernelTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(5);
     private readonly TestNamespace _ns = new();
     private readonly CancellationTokenSource _stop = new();
     private RtNetlink _rt = null!;
@@ -185,5 +185,82 @@ public sealed class RemoteAnnouncerKernelTests : IAsyncLifetime
         _announcer.WithdrawAll();
         await AssertOnLink([]);
         Assert.Empty(_announcer.Desired);
+    }
+
+    [Fact]
+    public async Task Configuring_another_dummy_interface_moves_the_addresses_and_leaves_the_old_link_in_place()
+    {
+        _ns.Ip("link add kube-lb0 type bridge");
+        _ns.Ip("link add plb-rem1 type bridge");
+        _announcer.Set("default/a", [R("198.51.100.5/32"), R("2001:db8:5::5/128")]);
+        Start();
+        await AssertOnLink(["198.51.100.5/32", "2001:db8:5::5/128"]);
+
+        _announcer.Configure(_announcer.Options with { LinkName = "plb-rem1" });
+        await AssertOnLink([]);
+        Assert.Contains("kube-lb0", _ns.Ip("link show"), StringComparison.Ordinal);
+        Assert.Equal(["198.51.100.5/32", "2001:db8:5::5/128"],
+            _ns.Addresses("plb-rem1").Where(a => a.GetProperty("scope").GetString() == "global")
+                .Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}").Order(StringComparer.Ordinal));
+        Assert.Equal("plb-rem1", _announcer.LinkName);
+    }
+
+    [Fact]
+    public async Task Address_options_from_the_node_agent_apply_to_held_addresses()
+    {
+        _ns.Ip("link add kube-lb0 type bridge");
+        _announcer.Set("default/a", [R("198.51.100.5/24")]);
+        Start();
+        await AssertOnLink(["198.51.100.5/24"]);
+        Assert.Contains("198.51.100.0/24 dev kube-lb0", _ns.Ip("-4 route show"), StringComparison.Ordinal);
+
+        _announcer.Configure(_announcer.Options with { AddressOptions = AddressOptions.ForDummy(new InterfaceAddressConfig(ValidLifetime: 600, NoPrefixRoute: true)) });
+        var deadline = DateTime.UtcNow + Quick;
+        while (_ns.Ip("-4 route show").Contains("198.51.100.0/24 dev kube-lb0", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.DoesNotContain("198.51.100.0/24 dev kube-lb0", _ns.Ip("-4 route show"), StringComparison.Ordinal);
+        var a = _ns.Addresses("kube-lb0").Single(x => x.GetProperty("local").GetString() == "198.51.100.5");
+        Assert.InRange(a.GetProperty("valid_life_time").GetInt64(), 500, 600);
+    }
+
+    [Fact]
+    public async Task The_bgp_ipv6_next_hop_follows_the_nodes_global_ipv6_address()
+    {
+        _ns.Ip("link add kube-lb0 type bridge");
+        // A veth pair with both ends up has carrier, like a node's uplink.
+        _ns.Ip("link add plb-up0 type veth peer name plb-up1");
+        _ns.Ip("link set plb-up1 up");
+        _ns.Ip("link set plb-up0 up");
+        _ns.Ip("addr add 2001:db8:77::1/64 dev plb-up0 nodad");
+        var bgp = new Purelb.Bgp.BgpAnnouncer(new Purelb.Bgp.BgpAnnouncerOptions());
+        var announcer = new RemoteAnnouncer(_rt, new RemoteAnnouncerOptions { Namespace = _ns.Namespace }, bgp);
+        announcer.Set("default/v6", [R("2001:db8:5::5/128")]);
+        var loop = Task.Run(() => announcer.RunAsync(_stop.Token));
+        try
+        {
+            await AssertEventually(() => Equals(bgp.Ipv6NextHop, IPAddress.Parse("2001:db8:77::1")));
+            // Our own IPv6 VIP on the dummy interface is never the next hop.
+            Assert.Equal(IPAddress.Parse("2001:db8:77::1"), announcer.Ipv6NextHop);
+
+            // The node is renumbered: the next hop follows without a restart.
+            _ns.Ip("addr add 2001:db8:78::1/64 dev plb-up0 nodad");
+            _ns.Ip("addr del 2001:db8:77::1/64 dev plb-up0");
+            await AssertEventually(() => Equals(bgp.Ipv6NextHop, IPAddress.Parse("2001:db8:78::1")));
+
+            // A configured next hop wins over the detected one.
+            announcer.Configure(announcer.Options with { Ipv6NextHop = IPAddress.Parse("2001:db8:99::9") });
+            await AssertEventually(() => Equals(bgp.Ipv6NextHop, IPAddress.Parse("2001:db8:99::9")));
+        }
+        finally
+        {
+            await _stop.CancelAsync();
+            await loop;
+        }
+    }
+
+    private static async Task AssertEventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Quick;
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.True(condition());
     }
 }

@@ -1,31 +1,33 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Purelb.Tests.Harness;
 
-namespace Purelb.Tests.Demo;
+namespace Purelb.Tests.Bgp;
 
 /// <summary>
-/// The LAN's upstream router and each node's BGP sidecar. The router is a namespace on the LAN bridge holding the
-/// nodes' default gateway address, running bird2 (AS 65001) which installs its best routes, equal paths merged into
-/// one ECMP route, in its kernel table. Each node runs Debian's gobgpd (AS 65000) peered with it, as the k8gobgp
-/// sidecar would; the agent only adds and withdraws paths through gobgpd's API socket.
+/// The upstream router of a <see cref="ClusterNetwork"/> and each node's BGP sidecar. The router is a namespace on the
+/// LAN bridge holding the nodes' default-gateway addresses and running bird2, which installs its best routes (equal
+/// paths merged into one ECMP route) in its kernel table. Each node runs Debian's gobgpd peered with it, as the
+/// k8gobgp sidecar would, with its API on a unix socket under the lab directory; purelb only adds and withdraws
+/// paths through that socket. Sidecars can be killed and restarted under running agents.
 /// </summary>
-public sealed class DemoRouter : IDisposable
+public sealed class LanRouter : IDisposable
 {
-    public const int RouterAs = 65001;
-    public const int NodeAs = 65000;
+    public const int RouterAs = BgpLabConfig.RouterAs;
+    public const int NodeAs = BgpLabConfig.NodeAs;
 
     private readonly ClusterNetwork _net;
     private readonly string _dir;
-    private readonly List<LabProcess> _sidecars = [];
+    private readonly Dictionary<string, LabProcess> _sidecars = new(StringComparer.Ordinal);
+    private readonly List<LabProcess> _all = [];
     private readonly string _birdCtl;
     private readonly string _birdPid;
 
-    public DemoRouter(ClusterNetwork net, string directory)
+    public LanRouter(ClusterNetwork net, string directory)
     {
         _net = net;
         _dir = directory;
+        Directory.CreateDirectory(directory);
         _birdCtl = Path.Combine(directory, "bird.ctl");
         _birdPid = Path.Combine(directory, "bird.pid");
         Namespace = NetNamespace.Create($"{net.Prefix}-rt");
@@ -35,6 +37,7 @@ public sealed class DemoRouter : IDisposable
             net.Lan.Ip("link", "set", "rt-eth0", "netns", Namespace.Name);
             net.Lan.Ip("link", "set", "rt-lan", "master", "br0");
             net.Lan.Ip("link", "set", "rt-lan", "up");
+            Namespace.Ip("link", "set", "lo", "up");
             Namespace.Ip("link", "set", "rt-eth0", "name", "eth0");
             Namespace.Sysctl("net.ipv6.conf.eth0.accept_dad", "0");
             Namespace.Ip("addr", "add", $"{ClusterNetwork.GatewayV4}/24", "dev", "eth0");
@@ -50,66 +53,55 @@ public sealed class DemoRouter : IDisposable
 
     public NetNamespace Namespace { get; }
 
+    /// <summary>Whether this machine has what the router needs (root is checked by the namespaces themselves).</summary>
+    public static string? WhyUnavailable()
+    {
+        foreach (var tool in new[] { "/usr/bin/gobgpd", "/usr/sbin/bird", "/usr/sbin/birdc" })
+            if (!File.Exists(tool)) return $"{tool} is not installed (apt-get install gobgpd bird2)";
+        return null;
+    }
+
     public string SocketOf(ClusterNode node) => Path.Combine(_dir, $"gobgp-{node.Name}.sock");
+
+    /// <summary>The agent flag that points at this node's sidecar.</summary>
+    public string EndpointOf(ClusterNode node) => "unix://" + SocketOf(node);
 
     public void Start()
     {
         var conf = Path.Combine(_dir, "bird.conf");
-        File.WriteAllText(conf, BirdConfig());
+        File.WriteAllText(conf, BgpLabConfig.Bird(ClusterNetwork.GatewayV4, Path.Combine(_dir, "bird.log"),
+            _net.Nodes.Select(n => (n.Name, n.AddressV4))));
         Namespace.Exec(true, "bird", "-c", conf, "-s", _birdCtl, "-P", _birdPid);
-        foreach (var node in _net.Nodes)
+        foreach (var node in _net.Nodes) StartSidecar(node);
+    }
+
+    /// <summary>Starts node's gobgpd (again) and waits until its API socket exists.</summary>
+    public void StartSidecar(ClusterNode node)
+    {
+        if (_sidecars.TryGetValue(node.Name, out var running) && !running.HasExited)
+            throw new InvalidOperationException($"gobgpd of {node.Name} is running");
+        var toml = Path.Combine(_dir, $"gobgp-{node.Name}.toml");
+        File.WriteAllText(toml, BgpLabConfig.Gobgpd(node.AddressV4, ClusterNetwork.GatewayV4));
+        // gobgpd 3.10 refuses to start on a stale socket file.
+        File.Delete(SocketOf(node));
+        var p = LabProcess.Start($"gobgpd-{node.Name}", node.Namespace.Name, "gobgpd", BgpLabConfig.GobgpdArgs(toml, SocketOf(node)), _dir);
+        _sidecars[node.Name] = p;
+        _all.Add(p);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!File.Exists(SocketOf(node)))
         {
-            var toml = Path.Combine(_dir, $"gobgp-{node.Name}.toml");
-            File.WriteAllText(toml, SidecarConfig(node));
-            File.Delete(SocketOf(node));
-            _sidecars.Add(LabProcess.Start($"gobgpd-{node.Name}", node.Namespace.Name, "gobgpd",
-                ["-f", toml, "-t", "toml", "--api-hosts", "unix://" + SocketOf(node), "--pprof-disable", "-p"], _dir));
+            if (DateTime.UtcNow > deadline || p.HasExited) throw new TimeoutException($"gobgpd of {node.Name} did not open {SocketOf(node)}:\n{p.Tail(10)}");
+            Thread.Sleep(20);
         }
     }
 
-    // Written for this demo: bird's kernel protocol exports what BGP learned, merging equal paths (ECMP).
-    private string BirdConfig()
+    /// <summary>SIGKILLs node's gobgpd, like a crashed sidecar (its RIB goes with it).</summary>
+    public void KillSidecar(ClusterNode node)
     {
-        var sb = new StringBuilder();
-        sb.Append($$"""
-            router id {{ClusterNetwork.GatewayV4}};
-            log "{{Path.Combine(_dir, "bird.log")}}" all;
-            protocol device { scan time 10; }
-            protocol kernel kern4 { ipv4 { import none; export all; }; merge paths yes limit 16; }
-            protocol kernel kern6 { ipv6 { import none; export all; }; merge paths yes limit 16; }
-            template bgp purelb_node {
-              local as {{RouterAs}}; neighbor as {{NodeAs}};
-              hold time 9; connect retry time 1; error wait time 1, 2;
-              ipv4 { import all; export none; };
-              ipv6 { import all; export none; };
-            }
-
-            """);
-        foreach (var n in _net.Nodes) sb.Append($"protocol bgp {n.Name} from purelb_node {{ neighbor {n.AddressV4}; }}\n");
-        return sb.ToString();
+        if (!_sidecars.TryGetValue(node.Name, out var p) || p.HasExited) return;
+        p.Kill();
+        p.WaitForExit(TimeSpan.FromSeconds(10));
     }
-
-    private static string SidecarConfig(ClusterNode node) => $"""
-        [global.config]
-          as = {NodeAs}
-          router-id = "{node.AddressV4}"
-          port = 179
-
-        [[neighbors]]
-          [neighbors.config]
-            neighbor-address = "{ClusterNetwork.GatewayV4}"
-            peer-as = {RouterAs}
-          [neighbors.timers.config]
-            connect-retry = 1
-            hold-time = 9
-            keepalive-interval = 3
-          [[neighbors.afi-safis]]
-            [neighbors.afi-safis.config]
-              afi-safi-name = "ipv4-unicast"
-          [[neighbors.afi-safis]]
-            [neighbors.afi-safis.config]
-              afi-safi-name = "ipv6-unicast"
-        """;
 
     /// <summary>Names of the nodes whose session bird reports Established.</summary>
     public IReadOnlyList<string> EstablishedPeers()
@@ -140,12 +132,17 @@ public sealed class DemoRouter : IDisposable
         return hops.Order(StringComparer.Ordinal).ToList();
     }
 
+    public Task<IReadOnlyList<IPAddress>> NextHopsAsync(IPNetwork prefix, CancellationToken cancellationToken = default) =>
+        Task.Run(() => (IReadOnlyList<IPAddress>)NextHops(prefix.ToString()).Select(IPAddress.Parse).ToList(), cancellationToken);
+
     public static string HostPrefix(string address) =>
         IPAddress.Parse(address).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? address + "/128" : address + "/32";
 
+    public string Logs() => string.Join("\n", _sidecars.Values.Select(s => $"--- {s.Name} ---\n{s.Tail(10)}"));
+
     public void Dispose()
     {
-        foreach (var s in _sidecars) s.Dispose();
+        foreach (var s in _all) s.Dispose();
         try
         {
             if (File.Exists(_birdPid) && int.TryParse(File.ReadAllText(_birdPid).Trim(), out var pid))
@@ -159,6 +156,7 @@ public sealed class DemoRouter : IDisposable
         {
             // bird already gone
         }
+        foreach (var node in _net.Nodes) File.Delete(SocketOf(node));
         Namespace.Dispose();
     }
 }
