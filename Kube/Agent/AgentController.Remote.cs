@@ -120,7 +120,8 @@ public sealed partial class AgentController
             return handled;
         }
         var ns = svc.Metadata.NamespaceProperty ?? "";
-        bool announce = EndpointReadiness.ShouldAnnounce(svc,
+        // A node no LBNodeAgent selects (or whose selector is unusable) announces nothing, remote included.
+        bool announce = _config.State is not ("deselected" or "invalid") && EndpointReadiness.ShouldAnnounce(svc,
             _slices!.Cache.List().Where(s => EndpointReadiness.BelongsTo(s, ns, svc.Metadata.Name)), _settings.NodeName);
         var before = _remote.PrefixesOf(key);
         _remote.Set(key, announce ? wanted : []);

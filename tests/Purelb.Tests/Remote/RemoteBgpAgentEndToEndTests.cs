@@ -134,4 +134,31 @@ public sealed class RemoteBgpAgentEndToEndTests(RemoteBgpAgentLabFixture fixture
         Lab.Agents.DeleteService("rb-mode");
         await Lab.RouteIsAsync($"{v4}/32", []);
     }
+
+    [Fact]
+    public async Task Nodes_no_LBNodeAgent_selects_hold_and_announce_no_remote_address()
+    {
+        Lab.Service("rb-select", RemoteBgpAgentLab.RemoteGroup);
+        var (v4, _) = await AddressesAsync("rb-select", 1);
+        await Lab.RouteIsAsync($"{v4}/32", Lab.V4Of(1, 2, 3));
+        var chosen = Lab.Nodes[0].Name;
+        Lab.Agents.MergePatch("", "v1", "Node", null, chosen, """{"metadata":{"labels":{"purelb-test/bgp":"yes"}}}""");
+        try
+        {
+            Lab.Agents.Create(AgentLab.Json($$$"""
+                {"apiVersion":"purelb.io/v2","kind":"LBNodeAgent","metadata":{"name":"rb-select","namespace":"{{{AgentLab.InstallNamespace}}}"},
+                 "spec":{"nodeSelector":{"matchLabels":{"purelb-test/bgp":"yes"}},"local":{"localInterface":"default"} } }
+                """));
+            await Lab.RouteIsAsync($"{v4}/32", Lab.V4Of(1));
+            await Lab.EventuallyAsync(() => Lab.KubeLb0Holders(v4, 32), h => h.SequenceEqual([chosen]), $"{v4} only on {chosen}'s kube-lb0", 20);
+        }
+        finally
+        {
+            Lab.Agents.DeleteObject("purelb.io", "v2", "LBNodeAgent", AgentLab.InstallNamespace, "rb-select");
+            Lab.Agents.MergePatch("", "v1", "Node", null, chosen, """{"metadata":{"labels":{"purelb-test/bgp":null}}}""");
+        }
+        await Lab.RouteIsAsync($"{v4}/32", Lab.V4Of(1, 2, 3));
+        Lab.Agents.DeleteService("rb-select");
+        await Lab.RouteIsAsync($"{v4}/32", []);
+    }
 }
