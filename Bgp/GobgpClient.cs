@@ -61,6 +61,12 @@ public sealed class GobgpClient : IDisposable
                 {
                     // The other generation, if any is left to try.
                 }
+                catch (RpcException e) when (endpoint.SocketPath is { } path && !Path.Exists(path))
+                {
+                    // gRPC would report the connect failure against its placeholder authority (localhost:80).
+                    throw new BgpException(BgpError.Unavailable,
+                        $"no gobgpd socket at {path}: is the k8gobgp sidecar running and sharing the socket's volume?", e);
+                }
                 catch (RpcException e)
                 {
                     throw BgpException.From(e, $"GetBgp on {endpoint}");

@@ -15,6 +15,16 @@ public sealed class GobgpClientV4Tests
     private static readonly BgpRoute V6Route = new(IPNetwork.Parse("2001:db8:100::10/128"), IPAddress.Parse("2001:db8::11"));
 
     [Fact]
+    public async Task A_missing_socket_is_reported_by_its_path_not_by_grpcs_placeholder_address()
+    {
+        var socket = TestPaths.Socket();
+        var e = await Assert.ThrowsAsync<BgpException>(() => GobgpClient.ConnectAsync(BgpEndpoint.Parse("unix://" + socket), callTimeout: TimeSpan.FromSeconds(2)));
+        Assert.Equal(BgpError.Unavailable, e.Error);
+        Assert.Contains($"no gobgpd socket at {socket}", e.Message);
+        Assert.DoesNotContain("localhost:80", e.Message);
+    }
+
+    [Fact]
     public async Task Detects_v4_over_a_unix_socket_and_sends_the_golden_requests()
     {
         var fake = new FakeGoBgpV4();
