@@ -154,7 +154,7 @@ public sealed partial class AllocatorController
             Condition("AddressesAvailable", !exhausted, health.ExhaustedSince,
                 exhausted ? "PoolExhausted" : "Available",
                 exhausted ? $"{pool.IpamSource} has no free address for this group" : "addresses can be allocated"));
-        var patch = ExternalStatusPatch(values, conditions);
+        var patch = StatusPatch(values, conditions);
         if (health.Written == patch) return;
         try
         {
@@ -183,24 +183,6 @@ public sealed partial class AllocatorController
         ["message"] = message,
         ["lastTransitionTime"] = since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
     };
-
-    private static string ExternalStatusPatch(PoolStatusValues v, JsonArray conditions)
-    {
-        JsonArray Strings(IEnumerable<string>? items) => new((items ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
-        var status = new JsonObject
-        {
-            ["announce"] = v.Announce,
-            ["ipam"] = v.Ipam,
-            ["addresses"] = v.Addresses is null ? null : Strings(v.Addresses),
-            ["allocatedIPv4"] = v.AllocatedIPv4,
-            ["allocatedIPv6"] = v.AllocatedIPv6,
-            ["availableIPv4"] = v.AvailableIPv4,
-            ["availableIPv6"] = v.AvailableIPv6,
-            ["boundNamespaces"] = v.BoundNamespaces.Count == 0 ? null : Strings(v.BoundNamespaces),
-            ["conditions"] = conditions,
-        };
-        return new JsonObject { ["status"] = status }.ToJsonString();
-    }
 
     /// <summary>
     /// Once per process and Netbox group, after the Services are rebuilt: every record purelb made in the group's

@@ -77,8 +77,9 @@ public sealed partial class AllocatorController
         }
     }
 
-    /// <summary>A merge patch that sets every status field; absent optional values are sent as null so they are removed.</summary>
-    private static string StatusPatch(PoolStatusValues v)
+    /// <summary>A merge patch that sets every status field; absent optional values are sent as null so they are removed.
+    /// External pools add their conditions (reachability, exhaustion).</summary>
+    private static string StatusPatch(PoolStatusValues v, JsonArray? conditions = null)
     {
         JsonArray Strings(IEnumerable<string>? items) => new((items ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
         var status = new JsonObject
@@ -92,6 +93,7 @@ public sealed partial class AllocatorController
             ["availableIPv6"] = v.AvailableIPv6,
             ["boundNamespaces"] = v.BoundNamespaces.Count == 0 ? null : Strings(v.BoundNamespaces),
         };
+        if (conditions is not null) status["conditions"] = conditions;
         return new JsonObject { ["status"] = status }.ToJsonString();
     }
 }
