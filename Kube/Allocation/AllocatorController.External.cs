@@ -46,6 +46,14 @@ public sealed partial class AllocatorController
                 await VerifyExternalAsync(reference, key, owner, current.Addresses, pool, ct).ConfigureAwait(false);
                 return;
             }
+            // As in local pools, sharers of one address may not use the same port and protocol.
+            if (sharingKey is not null && PortClash(key, pool.Name, sharingKey, request.Ports) is { } clash)
+            {
+                _metrics.Rejected.Inc(pool.Name, RejectReason(AllocationError.PortConflict));
+                _events.Record(reference, EventTypes.Warning, "AllocationFailed", $"Failed to allocate IP for \"{key}\": {clash}");
+                _log.LogInformation("{Service}: allocation failed: {Error}", key, clash);
+                return; // like every local failure: re-queued by the change that could fix it, not retried in a loop
+            }
             // Another group or sharing key than the records were taken under: give those back first (sharers permitting).
             if (!sameHolder) await ReleaseExternalAsync(key, ct).ConfigureAwait(false);
             var source = await _external.ForAsync(pool, _api, ct).ConfigureAwait(false);
@@ -69,6 +77,23 @@ public sealed partial class AllocatorController
             ReportExternalFailure(reference, key, pool, e);
             throw;
         }
+    }
+
+    /// <summary>The first port and protocol this Service would share with another holder of the same sharing key in
+    /// the pool, as a message; null when there is none.</summary>
+    private string? PortClash(string key, string pool, string sharingKey, IReadOnlyList<ServicePort>? ports)
+    {
+        if (ports is not { Count: > 0 }) return null;
+        foreach (var (other, holder) in _externalHolders)
+        {
+            if (other == key || holder.Pool != pool || holder.SharingKey != sharingKey) continue;
+            if (_services.Cache.Get(other) is not { } theirs) continue;
+            var taken = ServiceGroupTranslator.ToAllocationRequest(theirs).Ports ?? [];
+            foreach (var port in ports)
+                if (taken.Contains(port))
+                    return $"port {port} of sharing key \"{sharingKey}\" in pool {pool} is already in use by {other}";
+        }
+        return null;
     }
 
     /// <summary>

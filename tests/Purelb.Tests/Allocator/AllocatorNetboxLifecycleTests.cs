@@ -65,6 +65,23 @@ public class AllocatorNetboxLifecycleTests
     }
 
     [Fact]
+    public async Task Sharers_of_a_netbox_address_may_not_use_the_same_port()
+    {
+        await using var bed = await StartAsync();
+        Shared(bed, "web", "ports", 80);
+        var first = Assert.Single(await IngressAsync(bed, "web"));
+        Shared(bed, "clash", "ports", 80);
+        var failed = await bed.Lab.EventuallyAsync(() => bed.Lab.Events("AllocationFailed"), e => e.Count > 0, "an AllocationFailed event", 30);
+        Assert.Contains("TCP/80", (string?)failed[0]["message"]);
+        Assert.Contains("default/web", (string?)failed[0]["message"]);
+        Shared(bed, "tls", "ports", 443);
+        Assert.Equal(first, Assert.Single(await IngressAsync(bed, "tls")));
+        Assert.Empty(AllocatorLab.Ingress(bed.Lab.GetService("default", "clash")));
+        Assert.Single(Marked(bed.Netbox));
+        Assert.Equal(1, Creates(bed));
+    }
+
+    [Fact]
     public async Task Records_of_Services_deleted_while_the_allocator_was_down_are_given_back_at_start_and_the_rest_adopted()
     {
         await using var bed = await StartAsync();
