@@ -30,7 +30,7 @@ public sealed partial class NetboxAddressSource : IExternalAddressInventory, IDi
         ArgumentException.ThrowIfNullOrEmpty(poolName);
         PoolName = poolName;
         Config = config;
-        _marker = new NetboxRecordMarker(config.Cluster);
+        _marker = new NetboxRecordMarker(config.Cluster, poolName);
         _connection = new NetboxConnection(config, token, handler ?? NetboxHttpHandler.Create(config.CaBundlePem),
             disposeHandler: handler is null, time ?? TimeProvider.System);
     }

@@ -10,10 +10,11 @@ namespace Purelb.Ipam.Netbox;
 /// <item><c>purelb [cluster ]ns/name</c>: created by purelb; released by deleting it.</item>
 /// <item><c>purelb [cluster ]ns/name [reserved]</c>: a reserved record purelb claimed; released by
 /// setting it back to <c>reserved</c> with an empty description.</item>
-/// <item><c>shared:key</c> takes the place of <c>ns/name</c> for Services sharing an address.</item>
+/// <item><c>shared:group/key</c> takes the place of <c>ns/name</c> for Services sharing an address: the group
+/// keeps two groups on one tenant that happen to use the same sharing key from finding each other's record.</item>
 /// </list>
 /// </summary>
-internal sealed class NetboxRecordMarker(string? cluster)
+internal sealed class NetboxRecordMarker(string? cluster, string? group = null)
 {
     private const string Prefix = "purelb ";
     private const string ClaimedSuffix = " [reserved]";
@@ -42,6 +43,12 @@ internal sealed class NetboxRecordMarker(string? cluster)
         if (rest.StartsWith(SharedPrefix, StringComparison.Ordinal))
         {
             string key = rest[SharedPrefix.Length..];
+            if (group is not null)
+            {
+                // Another group's shared record is not ours to adopt or give back.
+                if (!key.StartsWith(group + "/", StringComparison.Ordinal)) return null;
+                key = key[(group.Length + 1)..];
+            }
             return key.Length == 0 ? null : (new ExternalOwner(SharedServiceKey, key), claimed);
         }
         int slash = rest.IndexOf('/');
@@ -55,5 +62,6 @@ internal sealed class NetboxRecordMarker(string? cluster)
 
     private string Scope() => cluster is null ? "" : cluster + " ";
 
-    private static string OwnerText(ExternalOwner owner) => owner.IsShared ? SharedPrefix + owner.SharingKey : owner.ServiceKey;
+    private string OwnerText(ExternalOwner owner) =>
+        owner.IsShared ? SharedPrefix + (group is null ? "" : group + "/") + owner.SharingKey : owner.ServiceKey;
 }

@@ -41,7 +41,7 @@ public class AllocatorNetboxLifecycleTests
         Shared(bed, "https", "pair", 443);
         Assert.Equal(first, Assert.Single(await IngressAsync(bed, "https")));
         var record = Assert.Single(Marked(bed.Netbox));
-        Assert.Equal("purelb shared:pair", record.Description);
+        Assert.Equal("purelb shared:nb/pair", record.Description);
         Assert.Equal(first, record.Ip.ToString());
         Assert.Equal("", record.DnsName); // no one Service's name: the record outlives whichever Service made it
         Assert.Equal(1, Creates(bed));

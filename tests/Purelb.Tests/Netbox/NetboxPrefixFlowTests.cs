@@ -140,8 +140,19 @@ public class NetboxPrefixFlowTests : NetboxTestBed
         var b = await source.AllocateAsync(V4("web/https", "vip-1"), None);
 
         Assert.Equal(Ips(a), Ips(b));
-        var record = Single("purelb shared:vip-1");
+        var record = Single("purelb shared:netbox-pool/vip-1");
         Assert.Equal("", record.DnsName);
+    }
+
+    [Fact]
+    public async Task Two_groups_on_one_tenant_with_the_same_sharing_key_never_share_a_record()
+    {
+        var a = await Source().AllocateAsync(V4("web/http", "vip-1"), None);
+        var b = await Source(poolName: "other-pool").AllocateAsync(V4("shop/http", "vip-1"), None);
+
+        Assert.NotEqual(Ips(a), Ips(b));
+        Single("purelb shared:netbox-pool/vip-1");
+        Single("purelb shared:other-pool/vip-1");
     }
 
     [Fact]

@@ -55,11 +55,11 @@ public abstract class NetboxTestBed : IAsyncLifetime
     protected static NetboxSpec ReservedSpec(string url) => new() { Url = url, Tenant = "k8s", Flow = "reserved" };
 
     protected NetboxAddressSource Source(NetboxSpec? spec = null, string token = V1Token, int pageSize = 200,
-        HttpMessageHandler? handler = null)
+        HttpMessageHandler? handler = null, string poolName = "netbox-pool")
     {
         spec ??= PrefixSpec(Netbox.BaseUrl);
         Assert.True(NetboxPoolConfig.TryCreate(spec, out var config, out var errors), string.Join("; ", errors));
-        var source = new NetboxAddressSource("netbox-pool", config!, token, handler) { PageSize = pageSize };
+        var source = new NetboxAddressSource(poolName, config!, token, handler) { PageSize = pageSize };
         _sources.Add(source);
         return source;
     }
