@@ -121,7 +121,7 @@ public sealed partial class AgentController
         }
         var ns = svc.Metadata.NamespaceProperty ?? "";
         // A node no LBNodeAgent selects (or whose selector is unusable) announces nothing, remote included.
-        bool announce = _config.State is not ("deselected" or "invalid") && EndpointReadiness.ShouldAnnounce(svc,
+        bool announce = _config.Announces && EndpointReadiness.ShouldAnnounce(svc,
             _slices!.Cache.List().Where(s => EndpointReadiness.BelongsTo(s, ns, svc.Metadata.Name)), _settings.NodeName);
         var before = _remote.PrefixesOf(key);
         _remote.Set(key, announce ? wanted : []);

@@ -21,6 +21,10 @@ public sealed record NodeAgentConfig(
     public IReadOnlyList<LBNodeAgent> Ignored { get; init; } = [];
     public IReadOnlyList<(LBNodeAgent Agent, string Error)> InvalidSelectors { get; init; } = [];
 
+    /// <summary>False when no LBNodeAgent selects this node or its own is unusable: it announces nothing, local or
+    /// remote.</summary>
+    public bool Announces => State is not ("deselected" or "invalid");
+
     /// <summary>No LBNodeAgent: the default-route interface, default GARP and lifetimes.</summary>
     public static NodeAgentConfig Default { get; } =
         new(InterfaceSelector.DefaultRoute, GratuitousConfig.Default, null, "default", null);

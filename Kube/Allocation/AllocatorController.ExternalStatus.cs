@@ -165,13 +165,7 @@ public sealed partial class AllocatorController
         }
         catch (KubeApiException e)
         {
-            _metrics.StatusWrites.Inc(e.StatusCode switch
-            {
-                System.Net.HttpStatusCode.Conflict => "conflict",
-                System.Net.HttpStatusCode.Forbidden => "forbidden",
-                _ => "other",
-            });
-            _log.LogWarning("status of ServiceGroup {Namespace}/{Name} not written: {Error}", pool.GroupNamespace, name, e.Message);
+            StatusWriteFailed(pool.GroupNamespace, name, e);
         }
     }
 

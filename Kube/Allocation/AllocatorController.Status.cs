@@ -66,15 +66,21 @@ public sealed partial class AllocatorController
             }
             catch (KubeApiException e)
             {
-                _metrics.StatusWrites.Inc(e.StatusCode switch
-                {
-                    System.Net.HttpStatusCode.Conflict => "conflict",
-                    System.Net.HttpStatusCode.Forbidden => "forbidden",
-                    _ => "other",
-                });
-                _log.LogWarning("status of ServiceGroup {Namespace}/{Name} not written: {Error}", ns, name, e.Message);
+                StatusWriteFailed(ns, name, e);
             }
         }
+    }
+
+    /// <summary>Counted and logged, never retried in a loop: the next change writes the then-current values anyway.</summary>
+    private void StatusWriteFailed(string ns, string name, KubeApiException e)
+    {
+        _metrics.StatusWrites.Inc(e.StatusCode switch
+        {
+            System.Net.HttpStatusCode.Conflict => "conflict",
+            System.Net.HttpStatusCode.Forbidden => "forbidden",
+            _ => "other",
+        });
+        _log.LogWarning("status of ServiceGroup {Namespace}/{Name} not written: {Error}", ns, name, e.Message);
     }
 
     /// <summary>A merge patch that sets every status field; absent optional values are sent as null so they are removed.

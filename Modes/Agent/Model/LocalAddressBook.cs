@@ -24,18 +24,15 @@ public sealed record AddressBookChange(IReadOnlyList<IPAddress> Added, IReadOnly
 /// </summary>
 public sealed class LocalAddressBook
 {
-    private readonly Dictionary<string, Dictionary<IPAddress, DesiredLocalAddress>> _byService = new(StringComparer.Ordinal);
-    private readonly Dictionary<IPAddress, SortedSet<string>> _holders = new();
+    private readonly ServiceAddressIndex<DesiredLocalAddress> _index = new();
     private readonly Dictionary<IPAddress, DesiredLocalAddress> _effective = new();
 
     /// <summary>Every address wanted, with its effective parameters.</summary>
     public IReadOnlyDictionary<IPAddress, DesiredLocalAddress> Desired => _effective;
 
-    public IReadOnlyCollection<string> HoldersOf(IPAddress address) =>
-        _holders.TryGetValue(ElectionKey.Normalize(address), out var h) ? h : [];
+    public IReadOnlyCollection<string> HoldersOf(IPAddress address) => _index.HoldersOf(address);
 
-    public IReadOnlyCollection<IPAddress> AddressesOf(string serviceKey) =>
-        _byService.TryGetValue(serviceKey, out var m) ? m.Keys : [];
+    public IReadOnlyCollection<IPAddress> AddressesOf(string serviceKey) => _index.WishesOf(serviceKey).Keys.ToArray();
 
     /// <summary>Replaces the set of addresses <paramref name="serviceKey"/> holds on this node.</summary>
     public AddressBookChange Set(string serviceKey, IEnumerable<DesiredLocalAddress> addresses)
@@ -46,25 +43,7 @@ public sealed class LocalAddressBook
             var normalized = a with { Address = ElectionKey.Normalize(a.Address) };
             next[normalized.Address] = normalized;
         }
-        _byService.TryGetValue(serviceKey, out var previous);
-        previous ??= [];
-        var touched = new HashSet<IPAddress>(previous.Keys);
-        touched.UnionWith(next.Keys);
-
-        if (next.Count == 0) _byService.Remove(serviceKey);
-        else _byService[serviceKey] = next;
-
-        foreach (var ip in previous.Keys.Where(ip => !next.ContainsKey(ip)))
-        {
-            var holders = _holders[ip];
-            holders.Remove(serviceKey);
-            if (holders.Count == 0) _holders.Remove(ip);
-        }
-        foreach (var ip in next.Keys)
-        {
-            if (!_holders.TryGetValue(ip, out var holders)) _holders[ip] = holders = new SortedSet<string>(StringComparer.Ordinal);
-            holders.Add(serviceKey);
-        }
+        var touched = _index.Replace(serviceKey, next);
         return Recompute(touched);
     }
 
@@ -75,8 +54,7 @@ public sealed class LocalAddressBook
     public AddressBookChange Clear()
     {
         var all = _effective.Keys.ToArray();
-        _byService.Clear();
-        _holders.Clear();
+        _index.Clear();
         _effective.Clear();
         return new AddressBookChange([], all, []);
     }
@@ -89,9 +67,7 @@ public sealed class LocalAddressBook
         foreach (var ip in touched)
         {
             _effective.TryGetValue(ip, out var before);
-            DesiredLocalAddress? after = _holders.TryGetValue(ip, out var holders)
-                ? _byService[holders.Min!][ip]
-                : null;
+            DesiredLocalAddress? after = _index.TryGetEffective(ip, out var wish) ? wish : null;
             if (after is null)
             {
                 if (before is not null)

@@ -22,8 +22,7 @@ public sealed record RemoteBookChange(IReadOnlyList<RemoteAddress> Added, IReadO
 /// </summary>
 public sealed class RemoteAddressBook
 {
-    private readonly Dictionary<string, Dictionary<IPAddress, RemoteAddress>> _byService = new(StringComparer.Ordinal);
-    private readonly Dictionary<IPAddress, SortedSet<string>> _holders = [];
+    private readonly ServiceAddressIndex<RemoteAddress> _index = new();
     private readonly Dictionary<IPAddress, RemoteAddress> _effective = [];
 
     /// <summary>Every address wanted on the interface, with its effective length.</summary>
@@ -33,16 +32,13 @@ public sealed class RemoteAddressBook
 
     public bool Contains(RemoteAddress address) => _effective.TryGetValue(address.Address, out var held) && held == address;
 
-    public IReadOnlyCollection<string> Services => _byService.Keys;
+    public IReadOnlyCollection<string> Services => _index.Services;
 
-    public IReadOnlyCollection<string> HoldersOf(IPAddress address) =>
-        _holders.TryGetValue(Election.ElectionKey.Normalize(address), out var h) ? h : [];
+    public IReadOnlyCollection<string> HoldersOf(IPAddress address) => _index.HoldersOf(address);
 
     /// <summary>The distinct masked prefixes <paramref name="serviceKey"/> needs announced, sorted.</summary>
     public IReadOnlyList<IPNetwork> PrefixesOf(string serviceKey) =>
-        _byService.TryGetValue(serviceKey, out var m)
-            ? m.Values.Select(a => a.Prefix).Distinct().Order(Bgp.PrefixOrder.Instance).ToArray()
-            : [];
+        _index.WishesOf(serviceKey).Values.Select(a => a.Prefix).Distinct().Order(Bgp.PrefixOrder.Instance).ToArray();
 
     /// <summary>Replaces what <paramref name="serviceKey"/> holds; an empty set releases everything it held.</summary>
     public RemoteBookChange Set(string serviceKey, IEnumerable<RemoteAddress> addresses)
@@ -53,27 +49,10 @@ public sealed class RemoteAddressBook
             // One length per VIP and Service; a repeat keeps the first (ingress order).
             next.TryAdd(a.Address, a);
         }
-        _byService.TryGetValue(serviceKey, out var previous);
-        previous ??= [];
+        var previous = _index.WishesOf(serviceKey);
         if (next.Count == previous.Count && next.All(kv => previous.TryGetValue(kv.Key, out var p) && p == kv.Value))
             return RemoteBookChange.None;
-
-        var touched = new HashSet<IPAddress>(previous.Keys);
-        touched.UnionWith(next.Keys);
-        if (next.Count == 0) _byService.Remove(serviceKey);
-        else _byService[serviceKey] = next;
-
-        foreach (var ip in previous.Keys.Where(ip => !next.ContainsKey(ip)))
-        {
-            var holders = _holders[ip];
-            holders.Remove(serviceKey);
-            if (holders.Count == 0) _holders.Remove(ip);
-        }
-        foreach (var ip in next.Keys)
-        {
-            if (!_holders.TryGetValue(ip, out var holders)) _holders[ip] = holders = new SortedSet<string>(StringComparer.Ordinal);
-            holders.Add(serviceKey);
-        }
+        var touched = _index.Replace(serviceKey, next);
         return Recompute(touched);
     }
 
@@ -87,7 +66,7 @@ public sealed class RemoteAddressBook
         foreach (var ip in touched)
         {
             bool had = _effective.TryGetValue(ip, out var before);
-            if (!_holders.TryGetValue(ip, out var holders))
+            if (!_index.TryGetEffective(ip, out var after))
             {
                 if (had)
                 {
@@ -96,7 +75,6 @@ public sealed class RemoteAddressBook
                 }
                 continue;
             }
-            var after = _byService[holders.Min!][ip];
             _effective[ip] = after;
             if (!had) added.Add(after);
             else if (before != after) changed.Add((before, after));
