@@ -11,6 +11,7 @@ public static class ProcessCollector
         registry.AddCollector(() =>
         {
             using var self = Process.GetCurrentProcess();
+            var gc = GC.GetGCMemoryInfo();
             return
             [
                 ("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", self.WorkingSet64),
@@ -18,6 +19,9 @@ public static class ProcessCollector
                 ("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge",
                     (start - DateTime.UnixEpoch).TotalSeconds),
                 ("dotnet_gc_heap_size_bytes", "Managed heap size in bytes.", "gauge", GC.GetTotalMemory(false)),
+                // Committed minus heap size is what the collector holds in reserve: the usual gap between RSS and heap.
+                ("dotnet_gc_committed_bytes", "Memory the garbage collector has committed, as of the last collection.", "gauge", gc.TotalCommittedBytes),
+                ("dotnet_gc_fragmented_bytes", "Free space inside the managed heap, as of the last collection.", "gauge", gc.FragmentedBytes),
                 ($"purelb_build_info{{version=\"{version}\",mode=\"{mode}\"}}", "Build of the running purelb.", "gauge", 1),
             ];
         });
