@@ -6,8 +6,9 @@ namespace Purelb.Kube.Allocation;
 /// Trims each Service the allocator's informer reads down to what the allocator looks at, so 10,000 cached Services
 /// cost a fraction of the full objects (no selectors, cluster IPs, labels, managed fields, last-applied
 /// annotations…). Values that repeat across Services (type, protocol, families, namespace, our annotation keys and
-/// pool names) are shared strings. A trimmed Service is only read: writes go out as patches naming the fields they
-/// set, never as a PUT of the trimmed object (which would drop the fields left out).
+/// pool names) are shared strings, and lists that repeat whole (ip families, ports) are shared arrays; our few
+/// annotations sit in one array rather than a dictionary. A trimmed Service is only read: writes go out as patches
+/// naming the fields they set, never as a PUT of the trimmed object (which would drop the fields left out).
 /// </summary>
 /// <remarks>Kept: metadata name, namespace, uid, resourceVersion, generation, creationTimestamp and the purelb.io/
 /// annotations; spec type, loadBalancerClass, loadBalancerIP, ipFamilies, ipFamilyPolicy, clusterIP only when
@@ -18,6 +19,8 @@ public sealed class ServiceProjection
     private const int MaxShared = 4096;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _families = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, V1ServicePort[]> _ports = new(StringComparer.Ordinal);
 
     public V1Service Slim(V1Service svc)
     {
@@ -40,10 +43,10 @@ public sealed class ServiceProjection
                 Type = Share(spec.Type),
                 LoadBalancerClass = Share(spec.LoadBalancerClass),
                 LoadBalancerIP = spec.LoadBalancerIP,
-                IpFamilies = spec.IpFamilies?.Select(f => Share(f)!).ToList(),
+                IpFamilies = Families(spec.IpFamilies),
                 IpFamilyPolicy = Share(spec.IpFamilyPolicy),
                 ClusterIP = spec.ClusterIP == "None" ? "None" : null,
-                Ports = spec.Ports?.Select(p => new V1ServicePort { Port = p.Port, Protocol = Share(p.Protocol) }).ToList(),
+                Ports = Ports(spec.Ports),
             },
             Status = svc.Status is null ? null : new V1ServiceStatus
             {
@@ -55,25 +58,57 @@ public sealed class ServiceProjection
                         Hostname = i.Hostname,
                         IpMode = Share(i.IpMode),
                         Ports = i.Ports,
-                    }).ToList(),
+                    }).ToArray(),
                 },
                 Conditions = svc.Status.Conditions is { Count: > 0 } c ? c : null,
             },
         };
     }
 
-    private Dictionary<string, string>? OurAnnotations(IDictionary<string, string>? all)
+    private ReadOnlyStringMap? OurAnnotations(IDictionary<string, string>? all)
     {
         if (all is null) return null;
-        Dictionary<string, string>? ours = null;
+        var count = 0;
+        foreach (var key in all.Keys)
+            if (key.StartsWith(OurAnnotationPrefix, StringComparison.Ordinal)) count++;
+        if (count == 0) return null;
+        var ours = new KeyValuePair<string, string>[count];
+        var i = 0;
         foreach (var (key, value) in all)
         {
             if (!key.StartsWith(OurAnnotationPrefix, StringComparison.Ordinal)) continue;
-            ours ??= new Dictionary<string, string>(StringComparer.Ordinal);
             // Addresses and sharing keys differ per Service; pool names, "true" and our own values repeat.
-            ours[Share(key)!] = key is Annotations.Addresses ? value : Share(value)!;
+            ours[i++] = new(Share(key)!, key is Annotations.Addresses ? value : Share(value)!);
         }
-        return ours;
+        return new ReadOnlyStringMap(ours);
+    }
+
+    /// <summary>One array per distinct family list ("IPv4", "IPv4,IPv6"…), shared by every Service that has it.</summary>
+    private string[]? Families(IList<string>? families)
+    {
+        if (families is null) return null;
+        var signature = string.Join(',', families);
+        lock (_lock)
+        {
+            if (_families.TryGetValue(signature, out var shared)) return shared;
+            var made = families.Select(f => Share(f)!).ToArray();
+            if (_families.Count < MaxShared) _families.Add(signature, made);
+            return made;
+        }
+    }
+
+    /// <summary>Port and protocol only; one array per distinct list, since most Services expose 80 or 443 over TCP.</summary>
+    private V1ServicePort[]? Ports(IList<V1ServicePort>? ports)
+    {
+        if (ports is null) return null;
+        var signature = string.Join(',', ports.Select(p => $"{p.Port}/{p.Protocol}"));
+        lock (_lock)
+        {
+            if (_ports.TryGetValue(signature, out var shared)) return shared;
+            var made = ports.Select(p => new V1ServicePort { Port = p.Port, Protocol = Share(p.Protocol) }).ToArray();
+            if (_ports.Count < MaxShared) _ports.Add(signature, made);
+            return made;
+        }
     }
 
     /// <summary>One string instance per distinct value, up to a bound (past it values are kept as they come).</summary>

@@ -129,5 +129,40 @@ public class ServiceProjectionTests
         Assert.Same(one.Spec.Type, two.Spec.Type);
         Assert.Same(one.Metadata.Annotations[Annotations.AllocatedFrom], two.Metadata.Annotations[Annotations.AllocatedFrom]);
         Assert.Same(one.Spec.Ports[0].Protocol, two.Spec.Ports[0].Protocol);
+        // Whole lists that repeat are one instance too.
+        Assert.Same(one.Spec.Ports, two.Spec.Ports);
+        Assert.Same(one.Spec.IpFamilies, two.Spec.IpFamilies);
+    }
+
+    [Fact]
+    public void Services_with_different_ports_or_families_do_not_share_them()
+    {
+        var projection = new ServiceProjection();
+        var a = projection.Slim(Full());
+        var other = Full();
+        other.Spec.Ports = [new V1ServicePort { Port = 8443, Protocol = "TCP" }];
+        other.Spec.IpFamilies = ["IPv6"];
+        var b = projection.Slim(other);
+        Assert.NotSame(a.Spec.Ports, b.Spec.Ports);
+        Assert.Equal(8443, Assert.Single(b.Spec.Ports).Port);
+        Assert.Equal(["IPv6"], b.Spec.IpFamilies);
+        Assert.NotEqual(a.Spec.IpFamilies, b.Spec.IpFamilies);
+    }
+
+    [Fact]
+    public void Cached_annotations_read_like_a_dictionary_refuse_writes_and_serialize()
+    {
+        var slim = new ServiceProjection().Slim(Full());
+        var annotations = slim.Metadata.Annotations;
+        Assert.IsType<ReadOnlyStringMap>(annotations);
+        Assert.True(annotations.IsReadOnly);
+        Assert.Equal(Full().Metadata.Annotations.Count(a => a.Key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)), annotations.Count);
+        Assert.False(annotations.ContainsKey("missing"));
+        Assert.Throws<KeyNotFoundException>(() => annotations["missing"]);
+        Assert.Throws<NotSupportedException>(() => annotations["purelb.io/x"] = "y");
+        Assert.Throws<NotSupportedException>(() => annotations.Remove(annotations.Keys.First()));
+        var json = J(slim, k8s.SourceGenerationContext.Default.V1Service);
+        var back = JsonSerializer.Deserialize(json, k8s.SourceGenerationContext.Default.V1Service)!;
+        Assert.Equal(annotations.OrderBy(a => a.Key), back.Metadata.Annotations.OrderBy(a => a.Key));
     }
 }
