@@ -131,7 +131,8 @@ public sealed partial class AgentController
             if (justTaken) _events.LocalPolicyKept(svc);
             return;
         }
-        var stored = await _writer.UpdateAsync(svc, copy =>
+        // The cached Service is trimmed (ServiceProjection): the PUT starts from the stored object.
+        var (_, changed) = await _writer.UpdateFromServerAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, copy =>
         {
             if (LocalTrafficPolicy.For(copy) != TrafficPolicyOnLocal.LocalToSwitch) return false;
             copy.Spec.ExternalTrafficPolicy = LocalTrafficPolicy.ClusterValue;
@@ -139,7 +140,7 @@ public sealed partial class AgentController
             copy.Spec.HealthCheckNodePort = null;
             return true;
         }, ct).ConfigureAwait(false);
-        if (!ReferenceEquals(stored, svc))
+        if (changed)
         {
             _log.LogInformation("localOverride: {Ns}/{Name} externalTrafficPolicy Local -> Cluster", svc.Metadata.NamespaceProperty, svc.Metadata.Name);
             _events.LocalPolicySwitched(svc);

@@ -64,7 +64,8 @@ public sealed partial class AgentController
         _queue = new WorkQueue<string>(time, RateLimiters.DefaultController<string>(time));
         _election = new AddressElection(settings.NodeName, () => tracker.Current, () => elector.MayAnnounce);
         _gate = new TakeoverGate(time, timing.JoinHoldOff);
-        _services = informers.For(KubeResources.Services, resyncPeriod: TimeSpan.FromMinutes(10));
+        // Every node caches every Service: only the fields the agent reads are kept (see ServiceProjection).
+        _services = informers.For(KubeResources.Services, resyncPeriod: TimeSpan.FromMinutes(10), transform: new ServiceProjection().Slim);
         _leases = informers.For(KubeResources.Leases, settings.InstallNamespace);
         _agents = informers.For(CrdResources.LBNodeAgents, settings.InstallNamespace);
         if (remote is not null)

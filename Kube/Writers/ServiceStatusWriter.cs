@@ -86,6 +86,19 @@ public sealed class ServiceStatusWriter(KubeApiClient api, ILogger? log = null)
         }
     }
 
+    /// <summary>
+    /// <see cref="UpdateAsync"/> starting from a fresh read rather than a cached copy: for callers whose cache holds
+    /// trimmed Services, a PUT of which would drop every field left out. Changed is false when
+    /// <paramref name="mutate"/> found nothing to do.
+    /// </summary>
+    public async Task<(V1Service Stored, bool Changed)> UpdateFromServerAsync(string? ns, string name, Func<V1Service, bool> mutate,
+        CancellationToken ct)
+    {
+        var current = await api.GetAsync(Services, ns, name, ct).ConfigureAwait(false);
+        var stored = await UpdateAsync(current, mutate, ct).ConfigureAwait(false);
+        return (stored, !ReferenceEquals(stored, current));
+    }
+
     private Task<V1Service> ReadAsync(V1Service basis, CancellationToken ct) =>
         api.GetAsync(Services, basis.Metadata?.NamespaceProperty, basis.Metadata?.Name ?? "", ct);
 

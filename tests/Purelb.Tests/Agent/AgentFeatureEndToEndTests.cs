@@ -197,7 +197,7 @@ public sealed class AgentFeatureEndToEndTests(AgentLabFixture fixture) : IClassF
     public async Task External_traffic_policy_Local_is_switched_to_Cluster_unless_allow_local_is_set()
     {
         await Lab.WaitForAllAgentsAsync();
-        Svc("etp-switch", spec: ""","externalTrafficPolicy":"Local" """);
+        Svc("etp-switch", spec: ""","externalTrafficPolicy":"Local","sessionAffinity":"ClientIP" """);
         Svc("etp-keep", annotations: "\"purelb.io/allow-local\":\"\"", spec: ""","externalTrafficPolicy":"Local" """);
         var switched = (await Lab.IngressAsync("etp-switch", 1))[0];
         var kept = (await Lab.IngressAsync("etp-keep", 1))[0];
@@ -207,6 +207,11 @@ public sealed class AgentFeatureEndToEndTests(AgentLabFixture fixture) : IClassF
         await Lab.EventuallyAsync(() => (string?)Lab.GetService("etp-switch")?["spec"]?["externalTrafficPolicy"], p => p == "Cluster", "etp-switch switched to Cluster");
         var e = await EventsAsync("etp-switch", "LocalOverride", l => l.Count > 0, "LocalOverride on etp-switch");
         Assert.Contains("switched to Cluster", Message(e[0]));
+        // The agent caches trimmed Services; the switch must start from the stored object and keep what it left out.
+        var stored = Lab.GetService("etp-switch")!;
+        Assert.Equal("etp-switch", (string?)stored["spec"]?["selector"]?["app"]);
+        Assert.Equal("ClientIP", (string?)stored["spec"]?["sessionAffinity"]);
+        Assert.Equal(switched.ToString(), (string?)stored["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]);
         Assert.Equal([switchHolder], Lab.HoldersOf(switched));
 
         var k = await EventsAsync("etp-keep", "LocalOverride", l => l.Count > 0, "LocalOverride on etp-keep");

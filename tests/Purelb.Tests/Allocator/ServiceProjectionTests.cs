@@ -44,6 +44,7 @@ public class ServiceProjectionTests
             LoadBalancerIP = "192.0.2.7",
             IpFamilies = ["IPv4", "IPv6"],
             IpFamilyPolicy = "RequireDualStack",
+            ExternalTrafficPolicy = "Local",
             ClusterIP = clusterIp,
             ClusterIPs = clusterIp is null ? null : [clusterIp],
             Selector = new Dictionary<string, string> { ["app"] = "web" },
@@ -94,6 +95,9 @@ public class ServiceProjectionTests
             J(EventRecorder.ReferenceTo(slim), k8s.SourceGenerationContext.Default.V1ObjectReference));
         Assert.Equal(full.Spec.Type, slim.Spec.Type);
         Assert.Equal(full.Spec.LoadBalancerClass, slim.Spec.LoadBalancerClass);
+        // The agent reads these through the same projection.
+        Assert.Equal(Purelb.Kube.Agent.LocalTrafficPolicy.For(full), Purelb.Kube.Agent.LocalTrafficPolicy.For(slim));
+        Assert.Equal(full.Spec.ExternalTrafficPolicy, slim.Spec.ExternalTrafficPolicy);
         Assert.Equal(full.Metadata.Generation, slim.Metadata.Generation);
         Assert.Equal(full.Metadata.CreationTimestamp, slim.Metadata.CreationTimestamp);
         Assert.Equal(full.Metadata.ResourceVersion, slim.Metadata.ResourceVersion);

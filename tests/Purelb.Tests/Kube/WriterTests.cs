@@ -131,6 +131,35 @@ public class WriterTests
     }
 
     [Fact]
+    public async Task An_update_from_the_server_reads_the_stored_object_first_and_says_whether_it_changed_anything()
+    {
+        var puts = 0;
+        var stub = new StubHttp(r =>
+        {
+            if (r.Method != "PUT") return StubHttp.Json(JsonSerializer.Serialize(Stored("7"), Json.V1Service));
+            puts++;
+            return StubHttp.Json(r.Body);
+        });
+        using var api = stub.Client();
+        var writer = new ServiceStatusWriter(api);
+        var (stored, changed) = await writer.UpdateFromServerAsync("ns", "web", s =>
+        {
+            s.Metadata.Annotations ??= new Dictionary<string, string>();
+            s.Metadata.Annotations["purelb.io/x"] = "y";
+            return true;
+        }, CancellationToken.None);
+        Assert.True(changed);
+        Assert.Equal(["GET", "PUT"], stub.Requests.Select(r => r.Method));
+        // The PUT carries the stored object (its resourceVersion), not a cached copy.
+        Assert.Contains("\"resourceVersion\":\"7\"", stub.Requests[1].Body);
+        Assert.Equal("y", stored.Metadata.Annotations["purelb.io/x"]);
+
+        var (_, unchanged) = await writer.UpdateFromServerAsync("ns", "web", _ => false, CancellationToken.None);
+        Assert.False(unchanged);
+        Assert.Equal(1, puts);
+    }
+
+    [Fact]
     public async Task Events_are_created_with_source_and_repeats_bump_the_count()
     {
         var stub = new StubHttp(r => r.Method switch

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Purelb.Kube.Allocation;
+namespace Purelb.Kube;
 
 /// <summary>
 /// A handful of annotations held as one array: a cached Service carries two to five of ours, for which a

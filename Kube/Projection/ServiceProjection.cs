@@ -1,9 +1,9 @@
 using k8s.Models;
 
-namespace Purelb.Kube.Allocation;
+namespace Purelb.Kube;
 
 /// <summary>
-/// Trims each Service the allocator's informer reads down to what the allocator looks at, so 10,000 cached Services
+/// Trims each Service the allocator's and the agent's informers read down to what they look at, so 10,000 cached Services
 /// cost a fraction of the full objects (no selectors, cluster IPs, labels, managed fields, last-applied
 /// annotations…). Values that repeat across Services (type, protocol, families, namespace, our annotation keys and
 /// pool names) are shared strings, and lists that repeat whole (ip families, ports) are shared arrays; our few
@@ -11,8 +11,8 @@ namespace Purelb.Kube.Allocation;
 /// naming the fields they set, never as a PUT of the trimmed object (which would drop the fields left out).
 /// </summary>
 /// <remarks>Kept: metadata name, namespace, uid, resourceVersion, generation, creationTimestamp and the purelb.io/
-/// annotations; spec type, loadBalancerClass, loadBalancerIP, ipFamilies, ipFamilyPolicy, clusterIP only when
-/// "None" (headless), ports' port and protocol; status loadBalancer ingress and conditions.</remarks>
+/// annotations; spec type, loadBalancerClass, loadBalancerIP, ipFamilies, ipFamilyPolicy, externalTrafficPolicy,
+/// clusterIP only when "None" (headless), ports' port and protocol; status loadBalancer ingress and conditions.</remarks>
 public sealed class ServiceProjection
 {
     private const string OurAnnotationPrefix = "purelb.io/";
@@ -45,6 +45,7 @@ public sealed class ServiceProjection
                 LoadBalancerIP = spec.LoadBalancerIP,
                 IpFamilies = Families(spec.IpFamilies),
                 IpFamilyPolicy = Share(spec.IpFamilyPolicy),
+                ExternalTrafficPolicy = Share(spec.ExternalTrafficPolicy),
                 ClusterIP = spec.ClusterIP == "None" ? "None" : null,
                 Ports = Ports(spec.Ports),
             },
