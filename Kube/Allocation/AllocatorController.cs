@@ -107,11 +107,13 @@ public sealed partial class AllocatorController : IDisposable
     {
         if (ReferenceEquals(old, svc)) return false; // a resync is a deliberate second chance
         if (old.Metadata.Generation != svc.Metadata.Generation) return false;
-        if (!KubeObjects.JsonEquals(old.Spec, svc.Spec, KubeModelJsonContext.Default.V1ServiceSpec)) return false;
-        if (!KubeObjects.JsonEquals(old.Status, svc.Status, KubeModelJsonContext.Default.V1ServiceStatus)) return false;
+        // Annotations first: the updates our own writes cause differ in other annotations or the status, and are
+        // settled here without serializing spec and status twice each.
         var keys = (old.Metadata.Annotations?.Keys ?? []).Union(svc.Metadata.Annotations?.Keys ?? []);
         var differing = keys.Where(k => old.Metadata.Annotation(k) != svc.Metadata.Annotation(k)).ToList();
-        return differing.Count > 0 && differing.All(k => k.StartsWith(Annotations.Announcing, StringComparison.Ordinal));
+        if (differing.Count == 0 || !differing.All(k => k.StartsWith(Annotations.Announcing, StringComparison.Ordinal))) return false;
+        return KubeObjects.JsonEquals(old.Spec, svc.Spec, KubeModelJsonContext.Default.V1ServiceSpec)
+            && KubeObjects.JsonEquals(old.Status, svc.Status, KubeModelJsonContext.Default.V1ServiceStatus);
     }
 
     private void EnqueueMultiPoolServices()

@@ -46,6 +46,23 @@ public class ObservabilityServerTests
     }
 
     [Fact]
+    public void Process_figures_include_the_collector_reserve_next_to_the_heap()
+    {
+        var registry = new MetricRegistry();
+        ProcessCollector.Register(registry, "test", "allocator");
+        GC.Collect(); // GetGCMemoryInfo reports as of the last collection
+        var text = registry.Render();
+        double Value(string name) => double.Parse(text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Value("process_resident_memory_bytes") > 0, text);
+        Assert.True(Value("dotnet_gc_heap_size_bytes") > 0, text);
+        // Committed covers at least the live heap; fragmentation is part of it.
+        Assert.True(Value("dotnet_gc_committed_bytes") > 0, text);
+        Assert.InRange(Value("dotnet_gc_fragmented_bytes"), 0, Value("dotnet_gc_committed_bytes"));
+        Assert.Contains("# TYPE dotnet_gc_committed_bytes gauge", text);
+    }
+
+    [Fact]
     public void Histogram_buckets_are_cumulative()
     {
         var registry = new MetricRegistry();
