@@ -6,9 +6,10 @@ namespace Purelb.Kube;
 /// Trims each Service the allocator's and the agent's informers read down to what they look at, so 10,000 cached Services
 /// cost a fraction of the full objects (no selectors, cluster IPs, labels, managed fields, last-applied
 /// annotations…). Values that repeat across Services (type, protocol, families, namespace, our annotation keys and
-/// pool names) are shared strings, and lists that repeat whole (ip families, ports) are shared arrays; our few
-/// annotations sit in one array rather than a dictionary. A trimmed Service is only read: writes go out as patches
-/// naming the fields they set, never as a PUT of the trimmed object (which would drop the fields left out).
+/// pool names) are shared strings, lists that repeat whole (ip families, ports) are shared arrays, a trimmed spec
+/// that repeats is one shared instance, and our few annotations sit in one array rather than a dictionary. A trimmed
+/// Service is only read, never mutated (its parts are shared): writes go out as patches naming the fields they set,
+/// or as a PUT of a freshly read object, never as a PUT of the trimmed one (which would drop the fields left out).
 /// </summary>
 /// <remarks>Kept: metadata name, namespace, uid, resourceVersion, generation, creationTimestamp and the purelb.io/
 /// annotations; spec type, loadBalancerClass, loadBalancerIP, ipFamilies, ipFamilyPolicy, externalTrafficPolicy,
@@ -21,6 +22,7 @@ public sealed class ServiceProjection
     private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string[]> _families = new(StringComparer.Ordinal);
     private readonly Dictionary<string, V1ServicePort[]> _ports = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, V1ServiceSpec> _specs = new(StringComparer.Ordinal);
 
     public V1Service Slim(V1Service svc)
     {
@@ -38,17 +40,7 @@ public sealed class ServiceProjection
                 CreationTimestamp = md.CreationTimestamp,
                 Annotations = OurAnnotations(md.Annotations),
             },
-            Spec = spec is null ? null : new V1ServiceSpec
-            {
-                Type = Share(spec.Type),
-                LoadBalancerClass = Share(spec.LoadBalancerClass),
-                LoadBalancerIP = spec.LoadBalancerIP,
-                IpFamilies = Families(spec.IpFamilies),
-                IpFamilyPolicy = Share(spec.IpFamilyPolicy),
-                ExternalTrafficPolicy = Share(spec.ExternalTrafficPolicy),
-                ClusterIP = spec.ClusterIP == "None" ? "None" : null,
-                Ports = Ports(spec.Ports),
-            },
+            Spec = spec is null ? null : SharedSpec(spec),
             Status = svc.Status is null ? null : new V1ServiceStatus
             {
                 LoadBalancer = svc.Status.LoadBalancer is null ? null : new V1LoadBalancerStatus
@@ -84,6 +76,41 @@ public sealed class ServiceProjection
         return new ReadOnlyStringMap(ours);
     }
 
+    /// <summary>
+    /// The trimmed spec, one instance per distinct value: what is left of a spec is the same for most Services of a
+    /// cluster (type, class, families, policy, port 80 or 443), so 10,000 of them share a handful.
+    /// </summary>
+    private V1ServiceSpec SharedSpec(V1ServiceSpec spec)
+    {
+        var headless = spec.ClusterIP == "None";
+        var signature = new System.Text.StringBuilder(96);
+        foreach (var part in new[] { spec.Type, spec.LoadBalancerClass, spec.LoadBalancerIP, spec.IpFamilyPolicy, spec.ExternalTrafficPolicy })
+            signature.Append(part ?? "\u0001").Append('\u001f');
+        signature.Append(headless ? 'h' : '-').Append('\u001f');
+        signature.Append(spec.IpFamilies is null ? "\u0001" : string.Join(',', spec.IpFamilies)).Append('\u001f');
+        signature.Append(spec.Ports is null ? "\u0001" : PortsSignature(spec.Ports));
+        var key = signature.ToString();
+        lock (_lock)
+        {
+            if (_specs.TryGetValue(key, out var shared)) return shared;
+            var made = new V1ServiceSpec
+            {
+                Type = Share(spec.Type),
+                LoadBalancerClass = Share(spec.LoadBalancerClass),
+                LoadBalancerIP = spec.LoadBalancerIP,
+                IpFamilies = Families(spec.IpFamilies),
+                IpFamilyPolicy = Share(spec.IpFamilyPolicy),
+                ExternalTrafficPolicy = Share(spec.ExternalTrafficPolicy),
+                ClusterIP = headless ? "None" : null,
+                Ports = Ports(spec.Ports),
+            };
+            if (_specs.Count < MaxShared) _specs.Add(key, made);
+            return made;
+        }
+    }
+
+    private static string PortsSignature(IList<V1ServicePort> ports) => string.Join(',', ports.Select(p => $"{p.Port}/{p.Protocol}"));
+
     /// <summary>One array per distinct family list ("IPv4", "IPv4,IPv6"…), shared by every Service that has it.</summary>
     private string[]? Families(IList<string>? families)
     {
@@ -102,7 +129,7 @@ public sealed class ServiceProjection
     private V1ServicePort[]? Ports(IList<V1ServicePort>? ports)
     {
         if (ports is null) return null;
-        var signature = string.Join(',', ports.Select(p => $"{p.Port}/{p.Protocol}"));
+        var signature = PortsSignature(ports);
         lock (_lock)
         {
             if (_ports.TryGetValue(signature, out var shared)) return shared;

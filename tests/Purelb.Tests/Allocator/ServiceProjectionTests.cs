@@ -136,6 +136,7 @@ public class ServiceProjectionTests
         // Whole lists that repeat are one instance too.
         Assert.Same(one.Spec.Ports, two.Spec.Ports);
         Assert.Same(one.Spec.IpFamilies, two.Spec.IpFamilies);
+        Assert.Same(one.Spec, two.Spec);
     }
 
     [Fact]
@@ -151,6 +152,28 @@ public class ServiceProjectionTests
         Assert.Equal(8443, Assert.Single(b.Spec.Ports).Port);
         Assert.Equal(["IPv6"], b.Spec.IpFamilies);
         Assert.NotEqual(a.Spec.IpFamilies, b.Spec.IpFamilies);
+        Assert.NotSame(a.Spec, b.Spec);
+
+        // Any kept field that differs gives a spec of its own, with the rest still shared.
+        foreach (var change in new Action<V1ServiceSpec>[]
+        {
+            s => s.LoadBalancerIP = "192.0.2.99",
+            s => s.ExternalTrafficPolicy = "Cluster",
+            s => s.IpFamilyPolicy = "SingleStack",
+            s => s.Type = "ClusterIP",
+            s => s.LoadBalancerClass = null,
+            s => s.ClusterIP = "None",
+            s => s.IpFamilies = null,
+        })
+        {
+            var changed = Full();
+            change(changed.Spec);
+            var slim = projection.Slim(changed);
+            Assert.NotSame(a.Spec, slim.Spec);
+            Assert.Equal(J(new ServiceProjection().Slim(changed).Spec, k8s.SourceGenerationContext.Default.V1ServiceSpec),
+                J(slim.Spec, k8s.SourceGenerationContext.Default.V1ServiceSpec));
+            Assert.Same(slim.Spec, projection.Slim(changed).Spec);
+        }
     }
 
     [Fact]
