@@ -7,7 +7,8 @@ namespace Purelb.Kube;
 /// cost a fraction of the full objects (no selectors, cluster IPs, labels, managed fields, last-applied
 /// annotations…). Values that repeat across Services (type, protocol, families, namespace, our annotation keys and
 /// pool names) are shared strings, lists that repeat whole (ip families, ports) are shared arrays, a trimmed spec
-/// that repeats is one shared instance, and our few annotations sit in one array rather than a dictionary. A trimmed
+/// that repeats is one shared instance, and our few annotations sit in one array rather than a dictionary (one
+/// shared array for a set that repeats). A trimmed
 /// Service is only read, never mutated (its parts are shared): writes go out as patches naming the fields they set,
 /// or as a PUT of a freshly read object, never as a PUT of the trimmed one (which would drop the fields left out).
 /// </summary>
@@ -23,6 +24,7 @@ public sealed class ServiceProjection
     private readonly Dictionary<string, string[]> _families = new(StringComparer.Ordinal);
     private readonly Dictionary<string, V1ServicePort[]> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<string, V1ServiceSpec> _specs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReadOnlyStringMap> _annotationSets = new(StringComparer.Ordinal);
 
     public V1Service Slim(V1Service svc)
     {
@@ -73,7 +75,18 @@ public sealed class ServiceProjection
             // Addresses and sharing keys differ per Service; pool names, "true" and our own values repeat.
             ours[i++] = new(Share(key)!, key is Annotations.Addresses ? value : Share(value)!);
         }
-        return new ReadOnlyStringMap(ours);
+        // Most Services we allocated carry the very same set (allocated-by, allocated-from, pool-type): one map for
+        // all of them. A set naming its own addresses is unique and not worth a slot.
+        Array.Sort(ours, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        if (Array.Exists(ours, p => p.Key == Annotations.Addresses)) return new ReadOnlyStringMap(ours);
+        var signature = string.Join('\u001f', ours.Select(p => p.Key + "=" + p.Value));
+        lock (_lock)
+        {
+            if (_annotationSets.TryGetValue(signature, out var shared)) return shared;
+            var made = new ReadOnlyStringMap(ours);
+            if (_annotationSets.Count < MaxShared) _annotationSets.Add(signature, made);
+            return made;
+        }
     }
 
     /// <summary>

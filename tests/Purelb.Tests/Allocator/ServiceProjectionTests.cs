@@ -137,6 +137,17 @@ public class ServiceProjectionTests
         Assert.Same(one.Spec.Ports, two.Spec.Ports);
         Assert.Same(one.Spec.IpFamilies, two.Spec.IpFamilies);
         Assert.Same(one.Spec, two.Spec);
+        // Full() names its own addresses (purelb.io/addresses): such a set is never shared.
+        Assert.NotSame(one.Metadata.Annotations, two.Metadata.Annotations);
+        var plain = Full();
+        plain.Metadata.Annotations.Remove(Annotations.Addresses);
+        var three = projection.Slim(plain);
+        Assert.Same(three.Metadata.Annotations, projection.Slim(plain).Metadata.Annotations);
+        plain.Metadata.Annotations[Annotations.AllocatedFrom] = "another-pool";
+        var four = projection.Slim(plain);
+        Assert.NotSame(three.Metadata.Annotations, four.Metadata.Annotations);
+        Assert.Equal("another-pool", four.Metadata.Annotation(Annotations.AllocatedFrom));
+        Assert.NotEqual("another-pool", three.Metadata.Annotation(Annotations.AllocatedFrom));
     }
 
     [Fact]
