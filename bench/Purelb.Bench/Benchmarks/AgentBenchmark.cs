@@ -247,8 +247,8 @@ public sealed class AgentBenchmark : IBenchmark
              "spec":{"local":{"v6pool":{"pool":"2001:db8::1:0-2001:db8::1:3ff","subnet":"2001:db8::/64","aggregation":"default"},"skipIPv6DAD":true} } }
             """));
         // Before the 1,000 (every earlier Service deleted): the fixed part of the figure.
-        var baseline = lab.Agents.Values.Select(a => StatusKib(a.Pid, "VmRSS") / 1024).ToList();
-        foreach (var (node, agent) in lab.Agents) Log($"{node} before the 1,000: {MemoryBreakdown(agent.Pid)}; {await GcHeapAsync(lab.Node(node))}");
+        var baseline = lab.Agents.Values.Select(a => ProcessMemory.StatusKib(a.Pid, "VmRSS") / 1024).ToList();
+        foreach (var (node, agent) in lab.Agents) Log($"{node} before the 1,000: {ProcessMemory.Breakdown(agent.Pid)}; {await GcHeapAsync(lab.Node(node))}");
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < BulkServices; i++)
         {
@@ -265,8 +265,8 @@ public sealed class AgentBenchmark : IBenchmark
         var shared = new List<double>();
         foreach (var (node, agent) in lab.Agents)
         {
-            shared.Add(PeakRssMib(agent.Pid));
-            Log($"{node} ({perNode.GetValueOrDefault(node)} held): {MemoryBreakdown(agent.Pid)}; {await GcHeapAsync(lab.Node(node))}");
+            shared.Add(ProcessMemory.PeakRssMib(agent.Pid));
+            Log($"{node} ({perNode.GetValueOrDefault(node)} held): {ProcessMemory.Breakdown(agent.Pid)}; {await GcHeapAsync(lab.Node(node))}");
         }
 
         var survivor = perNode.OrderByDescending(kv => kv.Value).First().Key;
@@ -277,8 +277,8 @@ public sealed class AgentBenchmark : IBenchmark
         var handoff = Ms(t0, Stopwatch.GetTimestamp());
         await Task.Delay(1000, ct);
         var survivorAgent = lab.Agents[survivor];
-        var all = PeakRssMib(survivorAgent.Pid);
-        Log($"{survivor} holding all 1,000 after {handoff:0} ms: {MemoryBreakdown(survivorAgent.Pid)}; {await GcHeapAsync(lab.Node(survivor))}");
+        var all = ProcessMemory.PeakRssMib(survivorAgent.Pid);
+        Log($"{survivor} holding all 1,000 after {handoff:0} ms: {ProcessMemory.Breakdown(survivorAgent.Pid)}; {await GcHeapAsync(lab.Node(survivor))}");
         return
         [
             BenchResult.FromTrials("agent_rss_base_mib", baseline, "MiB (VmRSS, no Services, 3 agents)", null, null),
@@ -343,21 +343,6 @@ public sealed class AgentBenchmark : IBenchmark
         return ((string)link["address"]!).Replace(":", "").ToUpperInvariant();
     }
 
-    public static double PeakRssMib(int pid) => StatusKib(pid, "VmHWM") / 1024;
-
-    private static double StatusKib(int pid, string key)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith(key + ":", StringComparison.Ordinal))
-                return double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]);
-        return double.NaN;
-    }
-
-    /// <summary>Where the resident memory is: peak, now, anonymous (heap, stacks) and file-backed (the mapped binary).</summary>
-    private static string MemoryBreakdown(int pid) =>
-        $"VmHWM {StatusKib(pid, "VmHWM") / 1024:0.0} MiB, VmRSS {StatusKib(pid, "VmRSS") / 1024:0.0}, RssAnon {StatusKib(pid, "RssAnon") / 1024:0.0}, " +
-        $"RssFile {StatusKib(pid, "RssFile") / 1024:0.0}, threads {StatusKib(pid, "Threads"):0}";
-
     /// <summary>The agent's own view of its managed heap, from its /metrics inside the node's namespace.</summary>
     private static async Task<string> GcHeapAsync(ClusterNode node)
     {
@@ -365,8 +350,7 @@ public sealed class AgentBenchmark : IBenchmark
         {
             using var http = new HttpClient(NamespaceSockets.HttpHandler(node.Namespace.Name)) { Timeout = TimeSpan.FromSeconds(3) };
             var text = await http.GetStringAsync("http://127.0.0.1:7472/metrics");
-            var heap = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_gc_heap_size_bytes ", StringComparison.Ordinal));
-            return heap is null ? "no heap metric" : $"managed heap {double.Parse(heap.Split(' ')[1]) / 1048576:0.0} MiB";
+            return ProcessMemory.GcHeap(text);
         }
         catch (Exception e)
         {

@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using KubeApiServer;
 using Purelb.Tests.Allocator;
 
+using Purelb.Bench.Lab;
+
 namespace Purelb.Bench.Benchmarks;
 
 /// <summary>
@@ -81,7 +83,7 @@ public sealed class AllocatorBenchmark : IBenchmark
         Console.Error.WriteLine("    requests: " + string.Join(", ", lab.Api.RequestLog.Skip(requestsBefore)
             .GroupBy(r => $"{r.Method} {Kind(r.Path)}{(r.Watch ? " watch" : "")}").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
         var loadAfter = LoadAverage();
-        var peak1 = PeakRssMib(first.Pid);
+        var peak1 = ProcessMemory.PeakRssMib(first.Pid);
         await ReportMemoryAsync("after 10k", first.Pid, port, ct);
 
         first.Kill();
@@ -92,7 +94,7 @@ public sealed class AllocatorBenchmark : IBenchmark
         await WaitReadyAsync(port, ct);
         var restart = sw.Elapsed.TotalSeconds;
         await Task.Delay(500, ct); // let it finish re-checking every Service before reading its peak
-        var peak2 = PeakRssMib(second.Pid);
+        var peak2 = ProcessMemory.PeakRssMib(second.Pid);
         await ReportMemoryAsync("after restart", second.Pid, port, ct);
         return new Trial(createToAllocated, cpu, requests, restart, Math.Max(peak1, peak2), loadBefore, loadAfter);
     }
@@ -168,58 +170,20 @@ public sealed class AllocatorBenchmark : IBenchmark
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    /// <summary>
-    /// Where the allocator's resident memory sits: anonymous (managed heap, stacks, native) against file-backed
-    /// (the mapped binary), and the managed heap the process itself reports, so a miss on the RSS goal points
-    /// at its cause.
-    /// </summary>
+    /// <summary>Where the allocator's memory sits at this point, so a miss on the RSS goal points at its cause.</summary>
     private static async Task ReportMemoryAsync(string when, int pid, int port, CancellationToken ct)
     {
-        double anon = double.NaN, file = double.NaN;
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (f[0] == "RssAnon:") anon = double.Parse(f[1], CultureInfo.InvariantCulture) / 1024;
-            else if (f[0] == "RssFile:") file = double.Parse(f[1], CultureInfo.InvariantCulture) / 1024;
-        }
-        double heap = double.NaN, committed = double.NaN;
+        string heap;
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            foreach (var line in (await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", ct)).Split('\n'))
-                if (line.StartsWith("dotnet_gc_heap_size_bytes ", StringComparison.Ordinal))
-                    heap = double.Parse(line.AsSpan(line.IndexOf(' ') + 1), CultureInfo.InvariantCulture) / (1024 * 1024);
-                else if (line.StartsWith("dotnet_gc_committed_bytes ", StringComparison.Ordinal))
-                    committed = double.Parse(line.AsSpan(line.IndexOf(' ') + 1), CultureInfo.InvariantCulture) / (1024 * 1024);
+            heap = ProcessMemory.GcHeap(await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", ct));
         }
-        catch (HttpRequestException) { }
-        Console.Error.WriteLine(FormattableString.Invariant(
-            $"    memory {when}: rss anon {anon:0.0} MiB, file {file:0.0} MiB, managed heap {heap:0.0} MiB (committed {committed:0.0} MiB), peak {PeakRssMib(pid):0.0} MiB"));
-        if (Environment.GetEnvironmentVariable("PURELB_BENCH_SMAPS") is "1") TopAnonymousMappings(pid);
-    }
-
-    private static void TopAnonymousMappings(int pid)
-    {
-        var rows = new List<(string Map, long Kb)>();
-        string? map = null;
-        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        catch (HttpRequestException e)
         {
-            if (char.IsAsciiHexDigit(line[0]) && line.Contains('-')) map = line;
-            else if (line.StartsWith("Anonymous:", StringComparison.Ordinal) && map is not null)
-                rows.Add((map, long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)));
+            heap = "metrics unavailable: " + e.Message;
         }
-        foreach (var (m, kb) in rows.OrderByDescending(r => r.Kb).Take(12))
-            Console.Error.WriteLine($"      {kb,8} kB  {m}");
-        Console.Error.WriteLine($"      {rows.Count} mappings, {rows.Sum(r => r.Kb)} kB anonymous");
-    }
-
-    /// <summary>VmHWM: the process's peak resident set.</summary>
-    public static double PeakRssMib(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-        return double.NaN;
+        Console.Error.WriteLine($"    memory {when}: {ProcessMemory.Breakdown(pid)}; {heap}");
     }
 
     /// <summary>User + system CPU time the process has used (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s).</summary>

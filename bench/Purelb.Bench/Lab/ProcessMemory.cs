@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace Purelb.Bench.Lab;
+
+/// <summary>A process's memory as the kernel and the process itself report it, for the RSS figures and the
+/// breakdown printed next to them.</summary>
+public static class ProcessMemory
+{
+    /// <summary>One field of /proc/PID/status in kB (Threads: a count); NaN when absent.</summary>
+    public static double StatusKib(int pid, string key)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith(key + ":", StringComparison.Ordinal))
+                return double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return double.NaN;
+    }
+
+    /// <summary>VmHWM: the process's peak resident set.</summary>
+    public static double PeakRssMib(int pid) => StatusKib(pid, "VmHWM") / 1024;
+
+    /// <summary>Where the resident memory is: peak, now, anonymous (heap, stacks) and file-backed (the mapped binary).</summary>
+    public static string Breakdown(int pid) => string.Create(CultureInfo.InvariantCulture,
+        $"VmHWM {StatusKib(pid, "VmHWM") / 1024:0.0} MiB, VmRSS {StatusKib(pid, "VmRSS") / 1024:0.0}, RssAnon {StatusKib(pid, "RssAnon") / 1024:0.0}, " +
+        $"RssFile {StatusKib(pid, "RssFile") / 1024:0.0}, threads {StatusKib(pid, "Threads"):0}");
+
+    /// <summary>The process's own view of its managed heap, from the text of its /metrics.</summary>
+    public static string GcHeap(string metrics)
+    {
+        double Mib(string name) =>
+            metrics.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal)) is { } line
+                ? double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture) / 1048576
+                : double.NaN;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"managed heap {Mib("dotnet_gc_heap_size_bytes"):0.0} MiB, GC committed {Mib("dotnet_gc_committed_bytes"):0.0} MiB");
+    }
+}
