@@ -49,11 +49,17 @@ public sealed class MetricRegistry
         lock (_collectors) collectors = [.. _collectors];
         foreach (var collector in collectors)
         {
+            // A family's samples come one after another; its HELP and TYPE lines are written once, before the first.
+            string? previous = null;
             foreach (var (name, help, type, value) in collector())
             {
                 var bare = name.Split('{')[0];
-                sb.Append("# HELP ").Append(bare).Append(' ').Append(help).Append('\n');
-                sb.Append("# TYPE ").Append(bare).Append(' ').Append(type).Append('\n');
+                if (bare != previous)
+                {
+                    sb.Append("# HELP ").Append(bare).Append(' ').Append(help).Append('\n');
+                    sb.Append("# TYPE ").Append(bare).Append(' ').Append(type).Append('\n');
+                    previous = bare;
+                }
                 sb.Append(name).Append(' ').Append(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
             }
         }

@@ -22,6 +22,12 @@ public static class ProcessCollector
                 // Committed minus heap size is what the collector holds in reserve: the usual gap between RSS and heap.
                 ("dotnet_gc_committed_bytes", "Memory the garbage collector has committed, as of the last collection.", "gauge", gc.TotalCommittedBytes),
                 ("dotnet_gc_fragmented_bytes", "Free space inside the managed heap, as of the last collection.", "gauge", gc.FragmentedBytes),
+                // Per generation, so a gap between heap and committed can be placed: gen0 budget, promoted data, large objects.
+                ("dotnet_gc_generation_size_bytes{generation=\"gen0\"}", "Size of each managed heap generation after the last collection.", "gauge", gc.GenerationInfo[0].SizeAfterBytes),
+                ("dotnet_gc_generation_size_bytes{generation=\"gen1\"}", "", "gauge", gc.GenerationInfo[1].SizeAfterBytes),
+                ("dotnet_gc_generation_size_bytes{generation=\"gen2\"}", "", "gauge", gc.GenerationInfo[2].SizeAfterBytes),
+                ("dotnet_gc_generation_size_bytes{generation=\"loh\"}", "", "gauge", gc.GenerationInfo[3].SizeAfterBytes),
+                ("dotnet_gc_generation_size_bytes{generation=\"poh\"}", "", "gauge", gc.GenerationInfo[4].SizeAfterBytes),
                 ($"purelb_build_info{{version=\"{version}\",mode=\"{mode}\"}}", "Build of the running purelb.", "gauge", 1),
             ];
         });

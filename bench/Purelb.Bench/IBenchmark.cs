@@ -13,4 +13,8 @@ public interface IBenchmark
 
 /// <param name="Root">The repository root.</param>
 /// <param name="Binary">The published native-AOT purelb binary.</param>
-public sealed record BenchContext(string Root, string Binary);
+/// <param name="TrialsOverride">From <c>--trials</c>: run this many trials instead of the group's own count.</param>
+public sealed record BenchContext(string Root, string Binary, int? TrialsOverride = null)
+{
+    public int Trials(int standard) => TrialsOverride is > 0 and var n ? n : standard;
+}

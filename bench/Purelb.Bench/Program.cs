@@ -2,16 +2,19 @@ using System.Diagnostics;
 using Purelb.Bench;
 using Purelb.Bench.Benchmarks;
 
-// ./build.sh bench [--only NAME[,NAME]] — figures next to their baselines, never pass/fail.
+// ./build.sh bench [--only NAME[,NAME]] [--trials N] — figures next to their baselines, never pass/fail.
+// --trials overrides the allocator group's trial count, for a quick look while working; the report says how many ran.
 string root = Directory.GetCurrentDirectory();
 string[] only = [];
+int? trials = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--root" && i + 1 < args.Length) root = args[++i];
     else if (args[i] == "--only" && i + 1 < args.Length) only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries);
+    else if (args[i] == "--trials" && i + 1 < args.Length) trials = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
 }
 
-var context = new BenchContext(root, Path.Combine(root, "out", "purelb"));
+var context = new BenchContext(root, Path.Combine(root, "out", "purelb"), trials);
 IBenchmark[] all =
 [
     new BinaryBenchmark(),

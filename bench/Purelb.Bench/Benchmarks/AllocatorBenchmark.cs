@@ -35,7 +35,8 @@ public sealed class AllocatorBenchmark : IBenchmark
         var warm = await TrialAsync(cancellationToken);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    warm-up (not counted): 10k {warm.Allocate:0.00} s, peak rss {warm.PeakRss:0.0} MiB"));
-        for (var trial = 0; trial < Trials; trial++)
+        var trials = context.Trials(Trials);
+        for (var trial = 0; trial < trials; trial++)
         {
             var t = await TrialAsync(cancellationToken);
             allocate.Add(t.Allocate);
@@ -76,8 +77,11 @@ public sealed class AllocatorBenchmark : IBenchmark
         for (int i = 0; i < Services; i++)
             // As on a real cluster, 10,000 node ports do not exist: the Services ask for none.
             lab.Service("bench", $"s{i:D5}", extraSpec: ""","allocateLoadBalancerNodePorts":false""");
+        var created = sw.Elapsed.TotalSeconds;
         await allocated.WaitAsync(Services, ct);
         var createToAllocated = sw.Elapsed.TotalSeconds;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    last create returned at {created:0.00} s, last allocation seen at {createToAllocated:0.00} s"));
         var cpu = CpuSeconds(first.Pid) - cpuBefore;
         var requests = lab.Api.RequestLog.Count - requestsBefore;
         Console.Error.WriteLine("    requests: " + string.Join(", ", lab.Api.RequestLog.Skip(requestsBefore)

@@ -30,7 +30,10 @@ public static class ProcessMemory
             metrics.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal)) is { } line
                 ? double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture) / 1048576
                 : double.NaN;
+        string Generations() => string.Join(" ", new[] { "gen0", "gen1", "gen2", "loh", "poh" }
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g} {Mib($"dotnet_gc_generation_size_bytes{{generation=\"{g}\"}}"):0.0}")));
         return string.Create(CultureInfo.InvariantCulture,
-            $"managed heap {Mib("dotnet_gc_heap_size_bytes"):0.0} MiB, GC committed {Mib("dotnet_gc_committed_bytes"):0.0} MiB");
+            $"managed heap {Mib("dotnet_gc_heap_size_bytes"):0.0} MiB, GC committed {Mib("dotnet_gc_committed_bytes"):0.0} MiB " +
+            $"(after the last collection: {Generations()}; fragmented {Mib("dotnet_gc_fragmented_bytes"):0.0})");
     }
 }

@@ -63,6 +63,25 @@ public class ObservabilityServerTests
     }
 
     [Fact]
+    public void Generation_sizes_are_one_family_with_a_sample_per_generation()
+    {
+        var registry = new MetricRegistry();
+        ProcessCollector.Register(registry, "test", "allocator");
+        var survivor = new byte[200_000]; // large-object heap
+        GC.Collect();
+        GC.Collect();
+        var text = registry.Render();
+        GC.KeepAlive(survivor);
+        var lines = text.Split('\n');
+        Assert.Single(lines, l => l == "# TYPE dotnet_gc_generation_size_bytes gauge");
+        Assert.Single(lines, l => l.StartsWith("# HELP dotnet_gc_generation_size_bytes ", StringComparison.Ordinal));
+        var samples = lines.Where(l => l.StartsWith("dotnet_gc_generation_size_bytes{", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["gen0", "gen1", "gen2", "loh", "poh"], samples.Select(l => l.Split('"')[1]));
+        var loh = double.Parse(samples[3].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(loh >= survivor.Length, text);
+    }
+
+    [Fact]
     public void Histogram_buckets_are_cumulative()
     {
         var registry = new MetricRegistry();
