@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Purelb.Kube.Allocation;
 using Purelb.Modes.Allocator;
 
 namespace Purelb.Modes;
@@ -17,9 +18,18 @@ public static class AllocatorCommand
             Description = "Also allocate for Services without spec.loadBalancerClass (env DEFAULT_ANNOUNCER=PureLB or PURELB_HANDLE_UNCLASSED).",
             DefaultValueFactory = _ => HandleUnclassedDefault(),
         };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Services whose API writes may be in flight at once; decisions stay one at a time (env PURELB_WORKERS).",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("PURELB_WORKERS"), out var n) && n > 0 ? n : AllocatorSettings.DefaultWorkers,
+        };
+        workers.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 256) r.AddError("--workers must be between 1 and 256");
+        });
         var command = new Command("allocator",
             "Run the allocator (one replica): assign addresses from ServiceGroups to LoadBalancer Services.");
-        foreach (var option in new Option[] { kubeconfig, ns, logLevel, logFormat, metrics, unclassed })
+        foreach (var option in new Option[] { kubeconfig, ns, logLevel, logFormat, metrics, unclassed, workers })
             command.Options.Add(option);
         command.SetAction((result, ct) => AllocatorHost.RunAsync(new AllocatorHostOptions(
             result.GetValue(kubeconfig),
@@ -27,7 +37,8 @@ public static class AllocatorCommand
             result.GetValue(logLevel)!,
             result.GetValue(logFormat)!,
             result.GetValue(metrics)!,
-            result.GetValue(unclassed)), ct));
+            result.GetValue(unclassed),
+            result.GetValue(workers)), ct));
         return command;
     }
 

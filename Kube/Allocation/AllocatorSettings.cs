@@ -23,7 +23,9 @@ public sealed record AllocatorSettings(string InstallNamespace, bool HandleUncla
     /// API server is built to take. The queue never hands one Service to two workers, so one Service's writes stay
     /// in order.
     /// </summary>
-    public int Workers { get; init; } = 8;
+    public int Workers { get; init; } = DefaultWorkers;
+
+    public const int DefaultWorkers = 16;
 
     public bool IsOurClass(string? loadBalancerClass) =>
         loadBalancerClass is null ? HandleUnclassed : Classes.Contains(loadBalancerClass);

@@ -19,7 +19,8 @@ public static class EventTypes
 /// Writes core/v1 Events for an object. A repeat of the same (object, type, reason, message) within the recorder's
 /// memory bumps <c>count</c> and <c>lastTimestamp</c> of the existing Event instead of creating another.
 /// <see cref="Record"/> never blocks or throws: events are queued and written by <see cref="RunAsync"/>; a full
-/// queue drops the event with a log line, since events are advisory.
+/// queue drops the event, since events are advisory (client-go's recorder does the same). A burst that overflows the
+/// queue is logged twice, not once per event: when dropping starts, and with the count once the queue has drained.
 /// </summary>
 public sealed class EventRecorder
 {
@@ -31,6 +32,8 @@ public sealed class EventRecorder
     private readonly Dictionary<string, LinkedListNode<Seen>> _seen = new(StringComparer.Ordinal);
     private readonly LinkedList<Seen> _lru = new();
     private long _sequence;
+    private long _dropped;
+    private long _droppedReported;
 
     public EventRecorder(KubeApiClient api, string component, TimeProvider time, ILogger? log = null, string? host = null, int maxPending = 1000)
     {
@@ -41,7 +44,9 @@ public sealed class EventRecorder
         _log = log ?? NullLogger.Instance;
         _pending = Channel.CreateBounded<Pending>(new BoundedChannelOptions(maxPending)
         {
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait, not DropWrite: DropWrite drops silently and still answers TryWrite with true; with Wait, TryWrite
+            // answers false when full and Record does the dropping, so it can count it.
+            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
     }
@@ -66,11 +71,25 @@ public sealed class EventRecorder
 
     public static V1ObjectReference ReferenceTo(V1Service service) => ReferenceTo(service, "v1", "Service");
 
+    /// <summary>Events dropped because the queue was full, since start.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
     /// <summary>Queues an event for <see cref="RunAsync"/> to write. Never blocks, never throws.</summary>
     public void Record(V1ObjectReference involved, string type, string reason, string message)
     {
-        if (!_pending.Writer.TryWrite(new Pending(involved, type, reason, message)))
-            _log.LogWarning("event queue full; dropped {Type} {Reason} for {Name}: {Message}", type, reason, involved.Name, message);
+        if (_pending.Writer.TryWrite(new Pending(involved, type, reason, message))) return;
+        if (Interlocked.Increment(ref _dropped) - Interlocked.Read(ref _droppedReported) == 1)
+            _log.LogWarning("event queue full; dropping events until it drains (first dropped: {Type} {Reason} for {Name}: {Message})",
+                type, reason, involved.Name, message);
+    }
+
+    /// <summary>After the queue has drained: how many events the last overflow dropped.</summary>
+    private void ReportDrops()
+    {
+        var dropped = Interlocked.Read(ref _dropped);
+        var reported = Interlocked.Exchange(ref _droppedReported, dropped);
+        if (dropped > reported)
+            _log.LogWarning("event queue drained; {Count} events were dropped while it was full", dropped - reported);
     }
 
     /// <summary>Writes queued events until cancelled. A failed write is logged and dropped.</summary>
@@ -88,6 +107,7 @@ public sealed class EventRecorder
                 {
                     _log.LogWarning("could not write event {Reason} for {Name}: {Error}", e.Reason, e.Involved.Name, error.Message);
                 }
+                if (_pending.Reader.Count == 0) ReportDrops();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

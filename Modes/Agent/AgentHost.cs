@@ -60,6 +60,7 @@ public static class AgentHost
         log.LogInformation("BGP: {Mode} (gobgpd API {Endpoint}); the LBNodeAgent's remoteAnnouncement may override", options.BgpMode, endpoint);
         var remote = new RemoteAnnouncer(rt, new RemoteAnnouncerOptions(), bgp, loggers.CreateLogger("purelb.agent.remote"), time);
         var events = new EventRecorder(api, RemoteEvents.Component, time, loggers.CreateLogger("purelb.agent.events"), host: options.NodeName);
+        EventMetrics.Register(registry, events);
         RemoteEvents.Attach(remote, events, registry, options.NodeName);
 
         var nodeUid = await NodeUid.ReadAsync(api, options.NodeName, log, ct);

@@ -6,7 +6,8 @@ using Purelb.Modes.Observability;
 namespace Purelb.Modes.Allocator;
 
 public sealed record AllocatorHostOptions(
-    string? Kubeconfig, string Namespace, string LogLevel, string LogFormat, string MetricsAddress, bool HandleUnclassed);
+    string? Kubeconfig, string Namespace, string LogLevel, string LogFormat, string MetricsAddress, bool HandleUnclassed,
+    int Workers = AllocatorSettings.DefaultWorkers);
 
 /// <summary>Composition root of `purelb allocator`: builds every part with plain constructors and runs them until SIGTERM.</summary>
 public static class AllocatorHost
@@ -15,9 +16,9 @@ public static class AllocatorHost
     {
         using var loggers = LoggingSetup.Create(options.LogFormat, options.LogLevel);
         var log = loggers.CreateLogger("purelb.allocator");
-        log.LogInformation("purelb allocator {Version}: namespace={Namespace} kubeconfig={Kubeconfig} metrics={Metrics} handle-unclassed={Unclassed}",
+        log.LogInformation("purelb allocator {Version}: namespace={Namespace} kubeconfig={Kubeconfig} metrics={Metrics} handle-unclassed={Unclassed} workers={Workers}",
             VersionCommand.Version, options.Namespace == "" ? "(all)" : options.Namespace, options.Kubeconfig ?? "(in-cluster)",
-            options.MetricsAddress, options.HandleUnclassed);
+            options.MetricsAddress, options.HandleUnclassed, options.Workers);
         KubeApiClient api;
         try
         {
@@ -35,8 +36,9 @@ public static class AllocatorHost
         var health = new HealthChecks();
         await using var informers = new InformerFactory(api, time, loggers);
         var events = new EventRecorder(api, "purelb-allocator", time, loggers.CreateLogger("purelb.events"));
+        EventMetrics.Register(registry, events);
         using var controller = new AllocatorController(api, informers, events, new AllocatorMetrics(registry),
-            new AllocatorSettings(options.Namespace, options.HandleUnclassed), time, loggers);
+            new AllocatorSettings(options.Namespace, options.HandleUnclassed) { Workers = options.Workers }, time, loggers);
         health.AddLiveness("process", () => (true, ""));
         health.AddReadiness("synced", () => (controller.IsReady, controller.IsReady ? "" : "waiting for the first list and the configuration"));
 

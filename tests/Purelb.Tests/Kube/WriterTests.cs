@@ -230,6 +230,50 @@ public class WriterTests
     }
 
     [Fact]
+    public async Task An_overflowing_queue_drops_events_and_logs_the_burst_twice_not_per_event()
+    {
+        var stub = new StubHttp(r => StubHttp.Json(r.Body));
+        using var api = stub.Client();
+        var log = new ListLogger();
+        var recorder = new EventRecorder(api, "purelb-allocator", new FakeTimeProvider(), log, maxPending: 2);
+        for (var i = 0; i < 5; i++)
+            recorder.Record(EventRecorder.ReferenceTo(Stored("3")), EventTypes.Normal, "AddressAssigned", $"event {i}");
+        Assert.Equal(3, recorder.Dropped);
+        Assert.Contains("first dropped: Normal AddressAssigned for web: event 2", Assert.Single(log.Lines));
+
+        using var cts = new CancellationTokenSource();
+        var run = recorder.RunAsync(cts.Token);
+        await Eventually.True(() => stub.Requests.Count == 2 && log.Lines.Count == 2, "queued events written, drops reported");
+        Assert.Equal("event queue drained; 3 events were dropped while it was full", log.Lines[1]);
+
+        // A later overflow is reported afresh, with its own count.
+        cts.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 3; i++)
+            recorder.Record(EventRecorder.ReferenceTo(Stored("3")), EventTypes.Normal, "AddressReleased", $"again {i}");
+        Assert.Equal(4, recorder.Dropped);
+        Assert.Equal(3, log.Lines.Count);
+        Assert.Contains("first dropped: Normal AddressReleased for web: again 2", log.Lines[2]);
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines { get { lock (_lines) return [.. _lines]; } }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines) _lines.Add(formatter(state, exception));
+        }
+    }
+
+    [Fact]
     public async Task Lease_store_maps_fields_both_ways_and_guards_delete_with_the_version()
     {
         var stub = new StubHttp(r => (r.Method, r.Path) switch
