@@ -441,7 +441,9 @@ public sealed class Elector : IDisposable
         string? deleteError = null;
         try
         {
-            using var timeout = new CancellationTokenSource(_timing.RequestTimeout, _time);
+            // Not the renewal deadline: every address is already withdrawn, so a slow delete costs no safety, and the
+            // peers' takeover on expiry bounds what waiting longer could gain. Only the caller's budget cuts it shorter.
+            using var timeout = new CancellationTokenSource(_timing.LeaseDuration, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             (deletion, deleteError) = await DeleteOwnLeaseAsync(linked.Token).ConfigureAwait(false);
         }

@@ -290,6 +290,33 @@ public class ElectorTests
     }
 
     [Fact]
+    public async Task Shutdown_gives_a_slow_delete_longer_than_a_renewal_but_no_longer_than_the_lease()
+    {
+        using var rig = new Rig();
+        rig.Renew();
+        var hold = new TaskCompletionSource();
+        rig.Store.HoldNext = hold; // the read before the delete answers late
+        var shutdown = rig.Elector.ShutdownAsync(_ => Task.CompletedTask, CancellationToken.None);
+        rig.Clock.Advance(Timing.RequestTimeout + S(0.1));
+        hold.SetResult();
+        var report = await shutdown.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(LeaseDeletion.Deleted, report.Deletion);
+        Assert.Null(rig.Store.Peek("purelb-node-node1"));
+
+        using var stuck = new Rig();
+        stuck.Renew();
+        stuck.Store.Hang = true;
+        var hung = stuck.Elector.ShutdownAsync(_ => Task.CompletedTask, CancellationToken.None);
+        stuck.Clock.Advance(Timing.LeaseDuration - S(0.1));
+        await Task.Delay(50);
+        Assert.False(hung.IsCompleted, "gave up before the lease duration");
+        stuck.Clock.Advance(S(0.2));
+        var failed = await hung.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(LeaseDeletion.Failed, failed.Deletion);
+        Assert.Equal(ElectorState.Stopped, stuck.Elector.State);
+    }
+
+    [Fact]
     public async Task Shutdown_leaves_a_lease_owned_by_our_replacement()
     {
         using var rig = new Rig();
