@@ -17,12 +17,12 @@ public sealed partial class AgentController
 {
     private const string KernelItem = "!kernel";
     private const string ConfigItem = "!config";
-    private const string RecheckItem = "!recheck";
     private static readonly TimeSpan IdleKernelCheck = TimeSpan.FromSeconds(30);
 
     private readonly Informer<V1Service> _services;
     private readonly Informer<V1Lease> _leases;
     private readonly Informer<LBNodeAgent> _agents;
+    private readonly Informer<V1Node> _node;
     private readonly Elector _elector;
     private readonly MembershipTracker _tracker;
     private readonly IAddressAnnouncer _announcer;
@@ -35,9 +35,8 @@ public sealed partial class AgentController
     private readonly TakeoverGate _gate;
     private readonly WinnerChangeCounter _winners = new();
     private readonly Dictionary<string, HashSet<IPAddress>> _announcedGauge = new(StringComparer.Ordinal);
-    private readonly KubeApiClient _api;
     private readonly AgentEvents _events;
-    private IReadOnlyDictionary<string, string> _nodeLabels = new Dictionary<string, string>();
+    private volatile IReadOnlyDictionary<string, string> _nodeLabels = new Dictionary<string, string>();
     private string _configSeen = "";
     private NodeAgentConfig _config = NodeAgentConfig.Default;
     private NodeNetworkFacts _facts = NodeNetworkFacts.Empty;
@@ -57,7 +56,6 @@ public sealed partial class AgentController
         _settings = settings;
         _log = loggers.CreateLogger("purelb.agent");
         _writer = new ServiceStatusWriter(api, loggers.CreateLogger("purelb.agent.writer"));
-        _api = api;
         _events = new AgentEvents(
             new EventRecorder(api, AgentEvents.Component, time, loggers.CreateLogger("purelb.agent.events"), host: settings.NodeName),
             new EventThrottle(time), settings.NodeName);
@@ -68,6 +66,9 @@ public sealed partial class AgentController
         _services = informers.For(KubeResources.Services, resyncPeriod: TimeSpan.FromMinutes(10), transform: new ServiceProjection().Slim);
         _leases = informers.For(KubeResources.Leases, settings.InstallNamespace);
         _agents = informers.For(CrdResources.LBNodeAgents, settings.InstallNamespace);
+        // Only this node, only its labels: a label change re-evaluates the LBNodeAgent nodeSelectors at once.
+        _node = informers.For(KubeResources.Nodes, fieldSelector: $"metadata.name={settings.NodeName}",
+            transform: NodeLabelsProjection.Slim);
         if (remote is not null)
         {
             _groups = informers.For(CrdResources.ServiceGroups, string.IsNullOrEmpty(settings.InstallNamespace) ? null : settings.InstallNamespace);
@@ -104,9 +105,19 @@ public sealed partial class AgentController
             onAdd: (_, _) => _queue.Add(ConfigItem),
             onUpdate: (_, _) => _queue.Add(ConfigItem),
             onDelete: _ => _queue.Add(ConfigItem)));
+        _node.AddHandler(new ResourceEventHandler<V1Node>(
+            onAdd: (node, _) => OnNodeLabels(node.Metadata?.Labels),
+            onUpdate: (_, node) => OnNodeLabels(node.Metadata?.Labels),
+            onDelete: _ => OnNodeLabels(null)));
         _tracker.Changed += _ => EnqueueAllServices();
         _elector.StateChanged += OnElectorState;
         _announcer.KernelChanged += () => _queue.Add(KernelItem);
+    }
+
+    /// <summary>Node updates are mostly status; only a change of labels is worth re-reading the configuration.</summary>
+    private void OnNodeLabels(IDictionary<string, string>? labels)
+    {
+        if (!NodeLabelsProjection.SameLabels(labels, _nodeLabels)) _queue.Add(ConfigItem);
     }
 
     private void OnElectorState(ElectorState state)
@@ -129,10 +140,9 @@ public sealed partial class AgentController
     public async Task RunAsync(CancellationToken ct)
     {
         await Task.WhenAll(_services.WaitForSyncAsync(ct), _leases.WaitForSyncAsync(ct), _agents.WaitForSyncAsync(ct),
-            WaitForRemoteSyncAsync(ct)).ConfigureAwait(false);
+            _node.WaitForSyncAsync(ct), WaitForRemoteSyncAsync(ct)).ConfigureAwait(false);
         _ = _events.Recorder.RunAsync(ct);
-        await LoadConfigAsync(ct).ConfigureAwait(false);
-        _queue.AddAfter(RecheckItem, NodeLabelsRecheck);
+        LoadConfig();
         RefreshFacts();
         StartRemote(ct);
         _tracker.Replace(_leases.Cache.List().Select(KubeLeaseStore.FromV1Lease));
@@ -178,10 +188,8 @@ public sealed partial class AgentController
                 if (RefreshFacts()) EnqueueAllServices();
                 KernelPass();
                 return;
-            case RecheckItem:
             case ConfigItem:
-                if (item == RecheckItem) _queue.AddAfter(RecheckItem, NodeLabelsRecheck);
-                await LoadConfigAsync(ct).ConfigureAwait(false);
+                LoadConfig();
                 RefreshFacts();
                 EnqueueAllServices();
                 return;
@@ -191,30 +199,17 @@ public sealed partial class AgentController
         }
     }
 
-    /// <summary>This Node's labels for the LBNodeAgent nodeSelectors; on failure the last ones read are kept and the
-    /// config is read again shortly (label changes are otherwise noticed at the next LBNodeAgent change or re-check).</summary>
-    private async Task ReadNodeLabelsAsync(CancellationToken ct)
+    /// <summary>This Node's labels for the LBNodeAgent nodeSelectors, from the watch on this Node (none if it is missing).</summary>
+    private void ReadNodeLabels()
     {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            var node = await _api.GetOrNullAsync(KubeResources.Nodes, null, _settings.NodeName, timeout.Token).ConfigureAwait(false);
-            _nodeLabels = node?.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>();
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            _log.LogWarning("reading Node {Node} for LBNodeAgent nodeSelectors failed: {Error}; keeping the labels read before", _settings.NodeName, e.Message);
-            _queue.AddAfter(ConfigItem, TimeSpan.FromSeconds(2));
-        }
+        var node = _node.Cache.List().FirstOrDefault(n => n.Metadata?.Name == _settings.NodeName);
+        _nodeLabels = node?.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>();
     }
 
-    private static readonly TimeSpan NodeLabelsRecheck = TimeSpan.FromMinutes(10);
-
-    private async Task LoadConfigAsync(CancellationToken ct)
+    private void LoadConfig()
     {
         LoadPools();
-        await ReadNodeLabelsAsync(ct).ConfigureAwait(false);
+        ReadNodeLabels();
         _config = NodeAgentConfig.From(_agents.Cache.List(), _nodeLabels);
         var seen = _config.Describe();
         if (seen != _configSeen)

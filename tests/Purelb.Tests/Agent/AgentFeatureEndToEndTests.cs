@@ -226,7 +226,7 @@ public sealed class AgentFeatureEndToEndTests(AgentLabFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task LBNodeAgent_node_selector_leaves_unselected_nodes_out_of_the_election()
+    public async Task LBNodeAgent_node_selector_leaves_unselected_nodes_out_of_the_election_and_follows_label_changes()
     {
         await Lab.WaitForAllAgentsAsync();
         var chosen = AllNodes[1];
@@ -262,6 +262,18 @@ public sealed class AgentFeatureEndToEndTests(AgentLabFixture fixture) : IClassF
             Assert.Equal(chosen, await Lab.SingleHolderAsync(ip));
             await Task.Delay(300);
             Assert.Equal([$"{chosen}/eth0"], Lab.Placements(ip));
+
+            // Moving the label, with no LBNodeAgent change, moves the selection: each agent watches its own Node.
+            var next = others[0];
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            Lab.MergePatch("", "v1", "Node", null, next, """{"metadata":{"labels":{"purelb-test/announcer":"yes"}}}""");
+            Lab.MergePatch("", "v1", "Node", null, chosen, """{"metadata":{"labels":{"purelb-test/announcer":null}}}""");
+            Assert.Equal(next, await Lab.SingleHolderAsync(ip, not: chosen));
+            await Lab.EventuallyAsync(() => AllNodes.Select(n => $"{n}={LeaseSubnets(n)}").ToList(),
+                l => LeaseSubnets(chosen) == "" && LeaseSubnets(next).Contains("192.0.2.0/24"), "the selection following the label");
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"a label change took {sw.Elapsed} to take effect");
+            Assert.Equal(1.0, AgentLab.Metric(await Lab.MetricsAsync(chosen), "purelb_lbnodeagent_selector_state", ("state", "deselected")));
+
             Lab.DeleteService("sel");
             await Lab.EventuallyAsync(() => Lab.HoldersOf(ip), h => h.Count == 0, $"{ip} withdrawn");
         }
@@ -269,7 +281,8 @@ public sealed class AgentFeatureEndToEndTests(AgentLabFixture fixture) : IClassF
         {
             Lab.DeleteObject("purelb.io", "v2", "LBNodeAgent", AgentLab.InstallNamespace, "selected");
             try { Lab.DeleteObject("purelb.io", "v2", "LBNodeAgent", AgentLab.InstallNamespace, "broken"); } catch (Exception) { /* not created */ }
-            Lab.MergePatch("", "v1", "Node", null, chosen, """{"metadata":{"labels":{"purelb-test/announcer":null}}}""");
+            foreach (var n in AllNodes)
+                Lab.MergePatch("", "v1", "Node", null, n, """{"metadata":{"labels":{"purelb-test/announcer":null}}}""");
         }
         await Lab.EventuallyAsync(() => AllNodes.Select(n => $"{n}={LeaseSubnets(n)}").ToList(),
             l => AllNodes.All(n => LeaseSubnets(n).Contains("192.0.2.0/24")), "every node advertising again");
