@@ -78,6 +78,9 @@ public sealed partial class AgentController
         RegisterRemoteHandlers();
     }
 
+    /// <summary>The recorder of the local path's events (announcing, withdrawn, failed, config).</summary>
+    public EventRecorder EventRecorder => _events.Recorder;
+
     /// <summary>Caches synced and the first kernel pass done.</summary>
     public bool IsSynced => _synced;
 

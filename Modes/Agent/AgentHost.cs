@@ -60,7 +60,6 @@ public static class AgentHost
         log.LogInformation("BGP: {Mode} (gobgpd API {Endpoint}); the LBNodeAgent's remoteAnnouncement may override", options.BgpMode, endpoint);
         var remote = new RemoteAnnouncer(rt, new RemoteAnnouncerOptions(), bgp, loggers.CreateLogger("purelb.agent.remote"), time);
         var events = new EventRecorder(api, RemoteEvents.Component, time, loggers.CreateLogger("purelb.agent.events"), host: options.NodeName);
-        EventMetrics.Register(registry, events);
         RemoteEvents.Attach(remote, events, registry, options.NodeName);
 
         var nodeUid = await NodeUid.ReadAsync(api, options.NodeName, log, ct);
@@ -74,6 +73,7 @@ public static class AgentHost
         controller = new AgentController(informers, api, elector, tracker, announcer, metrics,
             new AgentSettings(options.NodeName, options.Namespace), options.Timing, time, loggers, remote);
         ElectionMetrics.Register(registry, elector, tracker, options.NodeName);
+        EventMetrics.Register(registry, events, controller.EventRecorder);
         health.AddLiveness("lease", () =>
         {
             var h = elector.Health();

@@ -82,6 +82,21 @@ public class ObservabilityServerTests
     }
 
     [Fact]
+    public void Dropped_events_are_summed_over_every_recorder()
+    {
+        var stub = new Purelb.Tests.Kube.StubHttp(r => Purelb.Tests.Kube.StubHttp.Json(r.Body));
+        using var api = stub.Client();
+        var local = new Purelb.Kube.EventRecorder(api, "purelb-lbnodeagent", TimeProvider.System, maxPending: 1);
+        var remote = new Purelb.Kube.EventRecorder(api, "purelb-lbnodeagent", TimeProvider.System, maxPending: 1);
+        var registry = new MetricRegistry();
+        EventMetrics.Register(registry, local, remote);
+        var svc = new k8s.Models.V1ObjectReference { Kind = "Service", Name = "web", NamespaceProperty = "ns" };
+        for (var i = 0; i < 3; i++) local.Record(svc, "Normal", "AnnouncingLocal", $"m{i}");
+        for (var i = 0; i < 2; i++) remote.Record(svc, "Warning", "AnnouncementFailed", $"m{i}");
+        Assert.Contains("\npurelb_events_dropped_total 3\n", "\n" + registry.Render());
+    }
+
+    [Fact]
     public void Histogram_buckets_are_cumulative()
     {
         var registry = new MetricRegistry();
