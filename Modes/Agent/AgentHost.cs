@@ -98,6 +98,7 @@ public static class AgentHost
             try { await Task.Delay(20, ct); }
             catch (OperationCanceledException) { }
         }
+        if (controller.IsSynced) StartupMemory.Release();
         var electorTask = elector.RunAsync(stop.Token);
         var eventsTask = events.RunAsync(stop.Token);
         // Started once the remote desired set is loaded: its first RIB pass withdraws what nobody wants.

@@ -47,6 +47,7 @@ public static class AllocatorHost
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         informers.Start(stop.Token);
         var eventsTask = events.RunAsync(stop.Token);
+        var startupRelease = ReleaseStartupMemoryWhenReadyAsync(controller, stop.Token);
         try
         {
             await controller.RunAsync(stop.Token);
@@ -56,8 +57,21 @@ public static class AllocatorHost
         }
         log.LogInformation("stopping");
         stop.Cancel();
-        try { await eventsTask.WaitAsync(TimeSpan.FromSeconds(2)); }
+        try { await Task.WhenAll(eventsTask, startupRelease).WaitAsync(TimeSpan.FromSeconds(2)); }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
         return 0;
+    }
+
+    /// <summary>After the first lists and the adoption of every existing allocation (see <see cref="StartupMemory"/>).</summary>
+    private static async Task ReleaseStartupMemoryWhenReadyAsync(AllocatorController controller, CancellationToken ct)
+    {
+        try
+        {
+            while (!controller.IsReady) await Task.Delay(100, ct);
+            StartupMemory.Release();
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }
