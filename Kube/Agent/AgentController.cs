@@ -205,7 +205,7 @@ public sealed partial class AgentController
     /// <summary>This Node's labels for the LBNodeAgent nodeSelectors, from the watch on this Node (none if it is missing).</summary>
     private void ReadNodeLabels()
     {
-        var node = _node.Cache.List().FirstOrDefault(n => n.Metadata?.Name == _settings.NodeName);
+        var node = _node.Cache.Get(null, _settings.NodeName);
         _nodeLabels = node?.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>();
     }
 

@@ -15,7 +15,6 @@ public static class NodeLabelsProjection
         Metadata = new V1ObjectMeta
         {
             Name = node.Metadata?.Name,
-            Uid = node.Metadata?.Uid,
             ResourceVersion = node.Metadata?.ResourceVersion,
             Labels = node.Metadata?.Labels,
         },

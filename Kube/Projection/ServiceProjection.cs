@@ -92,18 +92,20 @@ public sealed class ServiceProjection
             spec.IpFamilyPolicy ?? Null, spec.ExternalTrafficPolicy ?? Null, headless ? "None" : "",
             spec.IpFamilies is null ? Null : string.Join(',', spec.IpFamilies),
             spec.Ports is null ? Null : string.Join(',', spec.Ports.Select(p => $"{p.Port}/{p.Protocol}")));
-        return Interned(_specs, key, spec, s => new V1ServiceSpec
-        {
-            Type = Share(s.Type),
-            LoadBalancerClass = Share(s.LoadBalancerClass),
-            LoadBalancerIP = s.LoadBalancerIP,
-            IpFamilies = s.IpFamilies?.Select(f => Share(f)!).ToArray(),
-            IpFamilyPolicy = Share(s.IpFamilyPolicy),
-            ExternalTrafficPolicy = Share(s.ExternalTrafficPolicy),
-            ClusterIP = s.ClusterIP == "None" ? "None" : null,
-            Ports = s.Ports?.Select(p => new V1ServicePort { Port = p.Port, Protocol = Share(p.Protocol) }).ToArray(),
-        });
+        return Interned(_specs, key, (Projection: this, Spec: spec), static st => st.Projection.Trimmed(st.Spec));
     }
+
+    private V1ServiceSpec Trimmed(V1ServiceSpec s) => new()
+    {
+        Type = Share(s.Type),
+        LoadBalancerClass = Share(s.LoadBalancerClass),
+        LoadBalancerIP = s.LoadBalancerIP,
+        IpFamilies = s.IpFamilies?.Select(f => Share(f)!).ToArray(),
+        IpFamilyPolicy = Share(s.IpFamilyPolicy),
+        ExternalTrafficPolicy = Share(s.ExternalTrafficPolicy),
+        ClusterIP = s.ClusterIP == "None" ? "None" : null,
+        Ports = s.Ports?.Select(p => new V1ServicePort { Port = p.Port, Protocol = Share(p.Protocol) }).ToArray(),
+    };
 
     /// <summary>One string instance per distinct value, up to a bound (past it values are kept as they come).</summary>
     private string? Share(string? value) => value is null ? null : Interned(_shared, value, value, static v => v);

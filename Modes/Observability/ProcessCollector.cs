@@ -5,6 +5,9 @@ namespace Purelb.Modes.Observability;
 /// <summary>Process figures and build info, read at scrape time.</summary>
 public static class ProcessCollector
 {
+    /// <summary>The runtime's generation order in <see cref="GCMemoryInfo.GenerationInfo"/>.</summary>
+    private static readonly string[] Generations = ["gen0", "gen1", "gen2", "loh", "poh"];
+
     public static void Register(MetricRegistry registry, string version, string mode)
     {
         var start = Process.GetCurrentProcess().StartTime.ToUniversalTime();
@@ -23,11 +26,8 @@ public static class ProcessCollector
                 ("dotnet_gc_committed_bytes", "Memory the garbage collector has committed, as of the last collection.", "gauge", gc.TotalCommittedBytes),
                 ("dotnet_gc_fragmented_bytes", "Free space inside the managed heap, as of the last collection.", "gauge", gc.FragmentedBytes),
                 // Per generation, so a gap between heap and committed can be placed: gen0 budget, promoted data, large objects.
-                ("dotnet_gc_generation_size_bytes{generation=\"gen0\"}", "Size of each managed heap generation after the last collection.", "gauge", gc.GenerationInfo[0].SizeAfterBytes),
-                ("dotnet_gc_generation_size_bytes{generation=\"gen1\"}", "", "gauge", gc.GenerationInfo[1].SizeAfterBytes),
-                ("dotnet_gc_generation_size_bytes{generation=\"gen2\"}", "", "gauge", gc.GenerationInfo[2].SizeAfterBytes),
-                ("dotnet_gc_generation_size_bytes{generation=\"loh\"}", "", "gauge", gc.GenerationInfo[3].SizeAfterBytes),
-                ("dotnet_gc_generation_size_bytes{generation=\"poh\"}", "", "gauge", gc.GenerationInfo[4].SizeAfterBytes),
+                .. Generations.Select((g, i) => ($"dotnet_gc_generation_size_bytes{{generation=\"{g}\"}}",
+                    "Size of each managed heap generation after the last collection.", "gauge", (double)gc.GenerationInfo[i].SizeAfterBytes)),
                 ($"purelb_build_info{{version=\"{version}\",mode=\"{mode}\"}}", "Build of the running purelb.", "gauge", 1),
             ];
         });
