@@ -4,6 +4,7 @@
 #   ./build.sh test      install what is missing (as root), then every test, one AOT publish and its smoke run
 #   ./build.sh publish   native-AOT binary into out/purelb
 #   ./build.sh bench     measurements against their baselines, into bench/report.md and bench/report.json
+#   ./build.sh order     (root) re-profile which methods the allocator and agent run, into purelb.order.gz
 #   ./build.sh demo      the whole system on this machine, in network namespaces (--keep leaves it running)
 #   ./build.sh image     container image, when a Docker engine exists
 set -euo pipefail
@@ -127,6 +128,7 @@ case "$sub" in
   test) cmd_test "$@" ;;
   publish) cmd_publish "$@" ;;
   bench) cmd_bench "$@" ;;
+  order) ensure_deps; bench/method-order.sh ;;
   demo) cmd_demo "$@" ;;
   image) cmd_image "$@" ;;
   *) sed -n '2,9p' "$0"; exit 2 ;;

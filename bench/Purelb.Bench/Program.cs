@@ -4,17 +4,22 @@ using Purelb.Bench.Benchmarks;
 
 // ./build.sh bench [--only NAME[,NAME]] [--trials N] — figures next to their baselines, never pass/fail.
 // --trials overrides the allocator group's trial count, for a quick look while working; the report says how many ran.
+// --binary runs another purelb than out/purelb; --no-report leaves bench/report.* alone (bench/method-order.sh uses both).
 string root = Directory.GetCurrentDirectory();
 string[] only = [];
 int? trials = null;
+string? binary = null;
+var report = true;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--root" && i + 1 < args.Length) root = args[++i];
     else if (args[i] == "--only" && i + 1 < args.Length) only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries);
     else if (args[i] == "--trials" && i + 1 < args.Length) trials = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+    else if (args[i] == "--binary" && i + 1 < args.Length) binary = Path.GetFullPath(args[++i]);
+    else if (args[i] == "--no-report") report = false;
 }
 
-var context = new BenchContext(root, Path.Combine(root, "out", "purelb"), trials);
+var context = new BenchContext(root, binary ?? Path.Combine(root, "out", "purelb"), trials);
 IBenchmark[] all =
 [
     new BinaryBenchmark(),
@@ -46,8 +51,11 @@ foreach (var bench in selected)
 }
 
 var markdown = ReportWriter.Markdown(results);
-Directory.CreateDirectory(Path.Combine(root, "bench"));
-await File.WriteAllTextAsync(Path.Combine(root, "bench", "report.md"), "# purelb benchmark report\n\n" + markdown);
-await File.WriteAllTextAsync(Path.Combine(root, "bench", "report.json"), ReportWriter.Json(results));
+if (report)
+{
+    Directory.CreateDirectory(Path.Combine(root, "bench"));
+    await File.WriteAllTextAsync(Path.Combine(root, "bench", "report.md"), "# purelb benchmark report\n\n" + markdown);
+    await File.WriteAllTextAsync(Path.Combine(root, "bench", "report.json"), ReportWriter.Json(results));
+}
 Console.WriteLine(markdown);
 return 0;
