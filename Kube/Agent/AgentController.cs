@@ -63,7 +63,7 @@ public sealed partial class AgentController
         _election = new AddressElection(settings.NodeName, () => tracker.Current, () => elector.MayAnnounce);
         _gate = new TakeoverGate(time, timing.JoinHoldOff);
         // Every node caches every Service: only the fields the agent reads are kept (see ServiceProjection).
-        _services = informers.For(KubeResources.Services, resyncPeriod: TimeSpan.FromMinutes(10), transform: new ServiceProjection().Slim);
+        _services = informers.For(KubeResources.TrimmedServices, resyncPeriod: TimeSpan.FromMinutes(10), transform: new ServiceProjection().Slim);
         _leases = informers.For(KubeResources.Leases, settings.InstallNamespace);
         _agents = informers.For(CrdResources.LBNodeAgents, settings.InstallNamespace);
         // Only this node, only its labels: a label change re-evaluates the LBNodeAgent nodeSelectors at once.

@@ -51,7 +51,7 @@ public sealed partial class AllocatorController : IDisposable
         _queue = new WorkQueue<AllocatorWorkItem>(time, RateLimiters.DefaultController<AllocatorWorkItem>(time));
         var resync = TimeSpan.FromMinutes(10);
         // Only the fields the allocator reads are cached (see ServiceProjection): 10,000 full Services are never held.
-        _services = informers.For(KubeResources.Services, resyncPeriod: resync, transform: _projection.Slim);
+        _services = informers.For(KubeResources.TrimmedServices, resyncPeriod: resync, transform: _projection.Slim);
         _groups = informers.For(CrdResources.ServiceGroups, string.IsNullOrEmpty(settings.InstallNamespace) ? null : settings.InstallNamespace, resyncPeriod: resync);
         _leases = informers.For(KubeResources.Leases, string.IsNullOrEmpty(settings.InstallNamespace) ? null : settings.InstallNamespace);
         _ledger.PoolChanged += pool =>

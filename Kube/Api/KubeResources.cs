@@ -11,6 +11,10 @@ public static class KubeResources
     public static readonly KubeResource<V1Service, V1ServiceList> Services =
         KubeResource.Create("", "v1", "Service", "services", true, Json.V1Service, Json.V1ServiceList);
 
+    /// <summary>Services read with only the fields <see cref="ServiceProjection"/> keeps (<see cref="TrimmedServiceConverter"/>):
+    /// for the informers, whose objects are trimmed anyway. Never for a read that is written back.</summary>
+    public static readonly KubeResource<V1Service, V1ServiceList> TrimmedServices = CreateTrimmedServices();
+
     public static readonly KubeResource<V1Node, V1NodeList> Nodes =
         KubeResource.Create("", "v1", "Node", "nodes", false, Json.V1Node, Json.V1NodeList);
 
@@ -29,4 +33,10 @@ public static class KubeResources
 
     public static readonly KubeResource<V1Lease, V1LeaseList> Leases =
         KubeResource.Create("coordination.k8s.io", "v1", "Lease", "leases", true, Json.V1Lease, Json.V1LeaseList);
+
+    private static KubeResource<V1Service, V1ServiceList> CreateTrimmedServices()
+    {
+        var json = TrimmedServiceConverter.CreateContext();
+        return KubeResource.Create("", "v1", "Service", "services", true, json.V1Service, json.V1ServiceList);
+    }
 }

@@ -18,6 +18,7 @@ public sealed class InformerFactory : IAsyncDisposable
     private readonly InformerOptions _options;
     private readonly Dictionary<string, IInformer> _informers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Delegate> _transforms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _resources = new(StringComparer.Ordinal);
     private readonly List<Task> _running = [];
     private CancellationTokenSource? _stop;
 
@@ -46,6 +47,8 @@ public sealed class InformerFactory : IAsyncDisposable
             {
                 var shared = existing as Informer<T>
                     ?? throw new InvalidOperationException($"informer for {key} already exists with another type");
+                if (!ReferenceEquals(_resources[key], resource))
+                    throw new InvalidOperationException($"informer for {key} already exists reading it another way");
                 if (!Equals(_transforms.GetValueOrDefault(key), transform))
                     throw new InvalidOperationException($"informer for {key} already exists with another transform");
                 return shared;
@@ -55,6 +58,7 @@ public sealed class InformerFactory : IAsyncDisposable
             var listWatch = new ListWatch<T, TList>(_api, resource, ns, labelSelector, fieldSelector) { Transform = transform };
             var informer = new Informer<T>(listWatch, _time, log, options);
             _informers.Add(key, informer);
+            _resources.Add(key, resource);
             if (transform is not null) _transforms.Add(key, transform);
             if (_stop is not null)
                 _running.Add(informer.RunAsync(_stop.Token));

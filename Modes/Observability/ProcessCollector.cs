@@ -8,6 +8,9 @@ public static class ProcessCollector
     /// <summary>The runtime's generation order in <see cref="GCMemoryInfo.GenerationInfo"/>.</summary>
     private static readonly string[] Generations = ["gen0", "gen1", "gen2", "loh", "poh"];
 
+    /// <summary>The generations <see cref="GC.CollectionCount"/> counts, by its index.</summary>
+    private static readonly string[] CollectedGenerations = ["gen0", "gen1", "gen2"];
+
     public static void Register(MetricRegistry registry, string version, string mode)
     {
         var start = Process.GetCurrentProcess().StartTime.ToUniversalTime();
@@ -28,6 +31,13 @@ public static class ProcessCollector
                 // Per generation, so a gap between heap and committed can be placed: gen0 budget, promoted data, large objects.
                 .. Generations.Select((g, i) => ($"dotnet_gc_generation_size_bytes{{generation=\"{g}\"}}",
                     "Size of each managed heap generation after the last collection.", "gauge", (double)gc.GenerationInfo[i].SizeAfterBytes)),
+                // What the process allocated and how often that made the collector run: the cost side of the
+                // memory figures (a smaller heap is bought with more collections).
+                ("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", "counter",
+                    (double)GC.GetTotalAllocatedBytes(false)),
+                .. CollectedGenerations.Select((g, i) => ($"dotnet_gc_collections_total{{generation=\"{g}\"}}",
+                    "Garbage collections of each generation (a collection of a generation includes the younger ones).",
+                    "counter", (double)GC.CollectionCount(i))),
                 ($"purelb_build_info{{version=\"{version}\",mode=\"{mode}\"}}", "Build of the running purelb.", "gauge", 1),
             ];
         });

@@ -26,14 +26,18 @@ public static class ProcessMemory
     /// <summary>The process's own view of its managed heap, from the text of its /metrics.</summary>
     public static string GcHeap(string metrics)
     {
-        double Mib(string name) =>
+        double Value(string name) =>
             metrics.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal)) is { } line
-                ? double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture) / 1048576
+                ? double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture)
                 : double.NaN;
+        double Mib(string name) => Value(name) / 1048576;
+        string Count(string generation) =>
+            Value($"dotnet_gc_collections_total{{generation=\"{generation}\"}}").ToString("0", CultureInfo.InvariantCulture);
         string Generations() => string.Join(" ", new[] { "gen0", "gen1", "gen2", "loh", "poh" }
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g} {Mib($"dotnet_gc_generation_size_bytes{{generation=\"{g}\"}}"):0.0}")));
         return string.Create(CultureInfo.InvariantCulture,
             $"managed heap {Mib("dotnet_gc_heap_size_bytes"):0.0} MiB, GC committed {Mib("dotnet_gc_committed_bytes"):0.0} MiB " +
-            $"(after the last collection: {Generations()}; fragmented {Mib("dotnet_gc_fragmented_bytes"):0.0})");
+            $"(after the last collection: {Generations()}; fragmented {Mib("dotnet_gc_fragmented_bytes"):0.0}); " +
+            $"allocated {Mib("dotnet_gc_allocated_bytes_total"):0} MiB in {Count("gen0")} collections ({Count("gen1")} gen1, {Count("gen2")} gen2)");
     }
 }

@@ -10,7 +10,7 @@ namespace Purelb.Tests.Allocator;
 /// full object does, and leave out the bulk.</summary>
 public class ServiceProjectionTests
 {
-    private static V1Service Full(string? clusterIp = "10.96.0.20") => new()
+    internal static V1Service Full(string? clusterIp = "10.96.0.20") => new()
     {
         ApiVersion = "v1",
         Kind = "Service",

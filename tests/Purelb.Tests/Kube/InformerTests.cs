@@ -296,6 +296,18 @@ public class InformerTests
     }
 
     [Fact]
+    public void Factory_refuses_a_second_caller_that_would_read_the_same_kind_another_way()
+    {
+        using var api = new KubeApiClient(new HttpClient(), new Uri("http://127.0.0.1:1/"));
+        var factory = new InformerFactory(api);
+        var trimmed = factory.For(KubeResources.TrimmedServices);
+        Assert.Same(trimmed, factory.For(KubeResources.TrimmedServices));
+        var e = Assert.Throws<InvalidOperationException>(() => factory.For(KubeResources.Services));
+        Assert.Contains("another way", e.Message);
+        Assert.Equal(1, factory.Count);
+    }
+
+    [Fact]
     public async Task Handlers_that_enqueue_keys_feed_a_work_queue_once_per_key()
     {
         var source = new FakeListWatch();

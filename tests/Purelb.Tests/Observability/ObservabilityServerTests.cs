@@ -82,6 +82,30 @@ public class ObservabilityServerTests
     }
 
     [Fact]
+    public void Allocated_bytes_and_collections_count_up_with_the_work_done()
+    {
+        var registry = new MetricRegistry();
+        ProcessCollector.Register(registry, "test", "allocator");
+        double Sample(string text, string name) => double.Parse(
+            text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1],
+            System.Globalization.CultureInfo.InvariantCulture);
+        var before = registry.Render();
+        var garbage = new byte[4 * 1024 * 1024];
+        GC.KeepAlive(garbage);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        var after = registry.Render();
+
+        Assert.Contains("# TYPE dotnet_gc_allocated_bytes_total counter", after);
+        Assert.True(Sample(after, "dotnet_gc_allocated_bytes_total") - Sample(before, "dotnet_gc_allocated_bytes_total") >= garbage.Length);
+        Assert.Single(after.Split('\n'), l => l == "# TYPE dotnet_gc_collections_total counter");
+        foreach (var g in new[] { "gen0", "gen1", "gen2" })
+        {
+            var name = $"dotnet_gc_collections_total{{generation=\"{g}\"}}";
+            Assert.True(Sample(after, name) >= Sample(before, name) + 1, $"{g}: {after}");
+        }
+    }
+
+    [Fact]
     public void Dropped_events_are_summed_over_every_recorder()
     {
         var stub = new Purelb.Tests.Kube.StubHttp(r => Purelb.Tests.Kube.StubHttp.Json(r.Body));
