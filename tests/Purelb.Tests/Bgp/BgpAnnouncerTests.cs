@@ -139,7 +139,8 @@ public sealed class BgpAnnouncerTests : IAsyncLifetime
         _host = await FakeGobgpHost.StartV4Async(_fake, _socket);
 
         await RibIs("10.2.0.1/32", "2001:db8:200::1/128");
-        Assert.True(a.Status.Sessions > sessions);
+        // The status snapshot is published after the reconcile that filled the RIB, so it can trail the RIB.
+        Assert.True(await TestPaths.EventuallyAsync(() => a.Status.Sessions > sessions, TimeSpan.FromSeconds(20)));
     }
 
     [Fact]
@@ -208,7 +209,7 @@ public sealed class BgpAnnouncerTests : IAsyncLifetime
 
         a.Configure(Options());
         await RibIs("10.4.0.1/32", "10.4.0.2/32", "2001:db8:400::1/128");
-        Assert.True(a.Status.Enabled);
+        Assert.True(await TestPaths.EventuallyAsync(() => a.Status is { Enabled: true, Ready: true }, TimeSpan.FromSeconds(20)));
     }
 
     [Fact]
