@@ -93,6 +93,9 @@ def main():
     per_role = []
     for copy in copies:
         pages = cached_pages(copy, segs)
+        if len(pages) < 1024:
+            # A role that starts at all touches several MiB of the binary; less means the workload did not run.
+            sys.exit(f"{copy}: only {len(pages) * 4} KiB touched; did the bench fail? The order was not written.")
         hot = {name for addr, length, name in methods
                if any(p in pages for p in range(addr // PAGE, (addr + length - 1) // PAGE + 1))}
         per_role.append(hot)
