@@ -8,6 +8,9 @@ public static class Annotations
 {
     public const string Prefix = "purelb.io/";
 
+    /// <summary><see cref="Prefix"/> in UTF-8, for matching keys inside a JSON reader without decoding them.</summary>
+    public static ReadOnlySpan<byte> PrefixUtf8 => "purelb.io/"u8;
+
     // Set by users on Services.
 
     /// <summary>Name of the ServiceGroup to allocate from; only its presence matters for resolution.</summary>

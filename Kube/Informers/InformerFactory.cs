@@ -16,9 +16,7 @@ public sealed class InformerFactory : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly InformerOptions _options;
-    private readonly Dictionary<string, IInformer> _informers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Delegate> _transforms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, object> _resources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _informers = new(StringComparer.Ordinal);
     private readonly List<Task> _running = [];
     private CancellationTokenSource? _stop;
 
@@ -45,11 +43,11 @@ public sealed class InformerFactory : IAsyncDisposable
         {
             if (_informers.TryGetValue(key, out var existing))
             {
-                var shared = existing as Informer<T>
+                var shared = existing.Informer as Informer<T>
                     ?? throw new InvalidOperationException($"informer for {key} already exists with another type");
-                if (!ReferenceEquals(_resources[key], resource))
+                if (!ReferenceEquals(existing.Resource, resource))
                     throw new InvalidOperationException($"informer for {key} already exists reading it another way");
-                if (!Equals(_transforms.GetValueOrDefault(key), transform))
+                if (!Equals(existing.Transform, transform))
                     throw new InvalidOperationException($"informer for {key} already exists with another transform");
                 return shared;
             }
@@ -57,9 +55,7 @@ public sealed class InformerFactory : IAsyncDisposable
             var options = resyncPeriod is null ? _options : _options with { ResyncPeriod = resyncPeriod };
             var listWatch = new ListWatch<T, TList>(_api, resource, ns, labelSelector, fieldSelector) { Transform = transform };
             var informer = new Informer<T>(listWatch, _time, log, options);
-            _informers.Add(key, informer);
-            _resources.Add(key, resource);
-            if (transform is not null) _transforms.Add(key, transform);
+            _informers.Add(key, new Entry(informer, resource, transform));
             if (_stop is not null)
                 _running.Add(informer.RunAsync(_stop.Token));
             return informer;
@@ -76,7 +72,7 @@ public sealed class InformerFactory : IAsyncDisposable
         {
             if (_stop is not null) return;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            foreach (var informer in _informers.Values)
+            foreach (var (informer, _, _) in _informers.Values)
                 _running.Add(informer.RunAsync(_stop.Token));
         }
     }
@@ -85,7 +81,7 @@ public sealed class InformerFactory : IAsyncDisposable
     public Task WaitForCacheSyncAsync(CancellationToken ct)
     {
         IInformer[] all;
-        lock (_lock) all = [.. _informers.Values];
+        lock (_lock) all = [.. _informers.Values.Select(e => e.Informer)];
         return Task.WhenAll(all.Select(i => i.WaitForSyncAsync(ct)));
     }
 
@@ -100,4 +96,7 @@ public sealed class InformerFactory : IAsyncDisposable
         await Task.WhenAll(running).ConfigureAwait(false);
         _stop?.Dispose();
     }
+
+    /// <summary>A shared informer and how it reads its kind: a later caller must ask for the same.</summary>
+    private sealed record Entry(IInformer Informer, object Resource, Delegate? Transform);
 }

@@ -16,7 +16,6 @@ namespace Purelb.Kube;
 /// clusterIP only when "None" (headless), ports' port and protocol; status loadBalancer ingress and conditions.</remarks>
 public sealed class ServiceProjection
 {
-    private const string OurAnnotationPrefix = "purelb.io/";
     private const int MaxShared = 4096;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
@@ -62,13 +61,13 @@ public sealed class ServiceProjection
         if (all is null) return null;
         var count = 0;
         foreach (var key in all.Keys)
-            if (key.StartsWith(OurAnnotationPrefix, StringComparison.Ordinal)) count++;
+            if (key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)) count++;
         if (count == 0) return null;
         var ours = new KeyValuePair<string, string>[count];
         var i = 0;
         foreach (var (key, value) in all)
         {
-            if (!key.StartsWith(OurAnnotationPrefix, StringComparison.Ordinal)) continue;
+            if (!key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)) continue;
             // Addresses and sharing keys differ per Service; pool names, "true" and our own values repeat.
             ours[i++] = new(Share(key)!, key is Annotations.Addresses ? value : Share(value)!);
         }

@@ -13,7 +13,6 @@ namespace Purelb.Kube;
 /// </summary>
 public sealed class TrimmedServiceConverter : JsonConverter<V1Service>
 {
-    private const string OurAnnotationPrefix = "purelb.io/";
     private static KubeModelJsonContext Json => KubeModelJsonContext.Default;
 
     /// <summary>The model context with this converter in charge of every Service, lists' items included: lists still
@@ -25,180 +24,138 @@ public sealed class TrimmedServiceConverter : JsonConverter<V1Service>
         return new KubeModelJsonContext(options);
     }
 
-    public override V1Service? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartObject);
-        var svc = new V1Service();
-        while (NextProperty(ref reader))
+    public override V1Service? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        ReadObject<V1Service>(ref reader, static (ref Utf8JsonReader r, V1Service svc) =>
         {
-            if (reader.ValueTextEquals("metadata"u8)) { reader.Read(); svc.Metadata = ReadMetadata(ref reader); }
-            else if (reader.ValueTextEquals("spec"u8)) { reader.Read(); svc.Spec = ReadSpec(ref reader); }
-            else if (reader.ValueTextEquals("status"u8)) { reader.Read(); svc.Status = ReadStatus(ref reader); }
-            else SkipValue(ref reader);
-        }
-        return svc;
-    }
+            if (r.ValueTextEquals("metadata"u8)) svc.Metadata = ReadObject<V1ObjectMeta>(ref Value(ref r), MetadataField);
+            else if (r.ValueTextEquals("spec"u8)) svc.Spec = ReadObject<V1ServiceSpec>(ref Value(ref r), SpecField);
+            else if (r.ValueTextEquals("status"u8)) svc.Status = ReadObject<V1ServiceStatus>(ref Value(ref r), StatusField);
+            else return false;
+            return true;
+        });
 
     public override void Write(Utf8JsonWriter writer, V1Service value, JsonSerializerOptions options) =>
         throw new NotSupportedException("trimmed Services are read-only; write the full model");
 
-    private static V1ObjectMeta? ReadMetadata(ref Utf8JsonReader reader)
+    private static bool MetadataField(ref Utf8JsonReader r, V1ObjectMeta md)
     {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartObject);
-        var md = new V1ObjectMeta();
-        while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("name"u8)) md.Name = ReadString(ref reader);
-            else if (reader.ValueTextEquals("namespace"u8)) md.NamespaceProperty = ReadString(ref reader);
-            else if (reader.ValueTextEquals("uid"u8)) md.Uid = ReadString(ref reader);
-            else if (reader.ValueTextEquals("resourceVersion"u8)) md.ResourceVersion = ReadString(ref reader);
-            else if (reader.ValueTextEquals("generation"u8))
-            {
-                reader.Read();
-                md.Generation = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt64();
-            }
-            else if (reader.ValueTextEquals("creationTimestamp"u8))
-            {
-                reader.Read();
-                md.CreationTimestamp = JsonSerializer.Deserialize(ref reader, Json.NullableDateTime);
-            }
-            else if (reader.ValueTextEquals("annotations"u8)) { reader.Read(); md.Annotations = ReadOurAnnotations(ref reader); }
-            else SkipValue(ref reader);
-        }
-        return md;
+        if (r.ValueTextEquals("name"u8)) md.Name = ReadString(ref r);
+        else if (r.ValueTextEquals("namespace"u8)) md.NamespaceProperty = ReadString(ref r);
+        else if (r.ValueTextEquals("uid"u8)) md.Uid = ReadString(ref r);
+        else if (r.ValueTextEquals("resourceVersion"u8)) md.ResourceVersion = ReadString(ref r);
+        else if (r.ValueTextEquals("generation"u8)) md.Generation = Value(ref r).TokenType == JsonTokenType.Null ? null : r.GetInt64();
+        else if (r.ValueTextEquals("creationTimestamp"u8)) md.CreationTimestamp = JsonSerializer.Deserialize(ref Value(ref r), Json.NullableDateTime);
+        else if (r.ValueTextEquals("annotations"u8)) md.Annotations = ReadOurAnnotations(ref Value(ref r));
+        else return false;
+        return true;
     }
 
     /// <summary>Only purelb.io/ keys: the projection keeps no others, and kubectl's last-applied copy of the whole
-    /// object is often the largest string a Service carries.</summary>
+    /// object is often the largest string a Service carries. Null when there are none, as the projection has it.</summary>
     private static Dictionary<string, string>? ReadOurAnnotations(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartObject);
-        Dictionary<string, string>? ours = null;
-        while (NextProperty(ref reader))
+        var all = ReadObject<Dictionary<string, string>>(ref reader, static (ref Utf8JsonReader r, Dictionary<string, string> ours) =>
         {
-            if (!StartsWithPrefix(ref reader))
-            {
-                SkipValue(ref reader);
-                continue;
-            }
-            var key = reader.GetString()!;
-            var value = ReadString(ref reader);
-            if (value is not null) (ours ??= new(StringComparer.Ordinal))[key] = value;
-        }
-        return ours;
+            if (!StartsWithPrefix(ref r)) return false;
+            var key = r.GetString()!;
+            if (ReadString(ref r) is { } value) ours[key] = value;
+            return true;
+        });
+        return all is { Count: > 0 } ? all : null;
     }
 
     private static bool StartsWithPrefix(ref Utf8JsonReader reader)
     {
         if (reader.HasValueSequence || reader.ValueIsEscaped)
-            return reader.GetString()!.StartsWith(OurAnnotationPrefix, StringComparison.Ordinal);
-        return reader.ValueSpan.StartsWith("purelb.io/"u8);
+            return reader.GetString()!.StartsWith(Annotations.Prefix, StringComparison.Ordinal);
+        return reader.ValueSpan.StartsWith(Annotations.PrefixUtf8);
     }
 
-    private static V1ServiceSpec? ReadSpec(ref Utf8JsonReader reader)
+    private static bool SpecField(ref Utf8JsonReader r, V1ServiceSpec spec)
+    {
+        if (r.ValueTextEquals("type"u8)) spec.Type = ReadString(ref r);
+        else if (r.ValueTextEquals("loadBalancerClass"u8)) spec.LoadBalancerClass = ReadString(ref r);
+        else if (r.ValueTextEquals("loadBalancerIP"u8)) spec.LoadBalancerIP = ReadString(ref r);
+        else if (r.ValueTextEquals("ipFamilyPolicy"u8)) spec.IpFamilyPolicy = ReadString(ref r);
+        else if (r.ValueTextEquals("externalTrafficPolicy"u8)) spec.ExternalTrafficPolicy = ReadString(ref r);
+        else if (r.ValueTextEquals("clusterIP"u8)) spec.ClusterIP = ReadString(ref r);
+        else if (r.ValueTextEquals("ipFamilies"u8))
+            spec.IpFamilies = ReadArray(ref Value(ref r), static (ref Utf8JsonReader e) =>
+                e.TokenType == JsonTokenType.String ? e.GetString()! : throw new JsonException("ipFamilies holds a non-string"));
+        else if (r.ValueTextEquals("ports"u8))
+            spec.Ports = ReadArray(ref Value(ref r), static (ref Utf8JsonReader e) => ReadObject<V1ServicePort>(ref e, PortField) ?? throw new JsonException("null port"));
+        else return false;
+        return true;
+    }
+
+    private static bool PortField(ref Utf8JsonReader r, V1ServicePort port)
+    {
+        if (r.ValueTextEquals("port"u8)) port.Port = Value(ref r).GetInt32();
+        else if (r.ValueTextEquals("protocol"u8)) port.Protocol = ReadString(ref r);
+        else return false;
+        return true;
+    }
+
+    private static bool StatusField(ref Utf8JsonReader r, V1ServiceStatus status)
+    {
+        if (r.ValueTextEquals("loadBalancer"u8)) status.LoadBalancer = ReadObject<V1LoadBalancerStatus>(ref Value(ref r), LoadBalancerField);
+        else if (r.ValueTextEquals("conditions"u8)) status.Conditions = JsonSerializer.Deserialize(ref Value(ref r), Json.IListV1Condition);
+        else return false;
+        return true;
+    }
+
+    private static bool LoadBalancerField(ref Utf8JsonReader r, V1LoadBalancerStatus lb)
+    {
+        if (!r.ValueTextEquals("ingress"u8)) return false;
+        lb.Ingress = ReadArray(ref Value(ref r), static (ref Utf8JsonReader e) => ReadObject<V1LoadBalancerIngress>(ref e, IngressField) ?? throw new JsonException("null ingress"));
+        return true;
+    }
+
+    private static bool IngressField(ref Utf8JsonReader r, V1LoadBalancerIngress entry)
+    {
+        if (r.ValueTextEquals("ip"u8)) entry.Ip = ReadString(ref r);
+        else if (r.ValueTextEquals("hostname"u8)) entry.Hostname = ReadString(ref r);
+        else if (r.ValueTextEquals("ipMode"u8)) entry.IpMode = ReadString(ref r);
+        else if (r.ValueTextEquals("ports"u8)) entry.Ports = JsonSerializer.Deserialize(ref Value(ref r), Json.IListV1PortStatus);
+        else return false;
+        return true;
+    }
+
+    /// <summary>Reads one property of <typeparamref name="T"/> with the reader on its name; false leaves the value
+    /// to be skipped.</summary>
+    private delegate bool FieldReader<in T>(ref Utf8JsonReader reader, T target);
+
+    /// <summary>Reads one array element with the reader on its first token.</summary>
+    private delegate T ElementReader<out T>(ref Utf8JsonReader reader);
+
+    /// <summary>An object (or null) into a new <typeparamref name="T"/>, one property at a time; what
+    /// <paramref name="field"/> does not read is skipped.</summary>
+    private static T? ReadObject<T>(ref Utf8JsonReader reader, FieldReader<T> field) where T : class, new()
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         Expect(ref reader, JsonTokenType.StartObject);
-        var spec = new V1ServiceSpec();
+        var target = new T();
         while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("type"u8)) spec.Type = ReadString(ref reader);
-            else if (reader.ValueTextEquals("loadBalancerClass"u8)) spec.LoadBalancerClass = ReadString(ref reader);
-            else if (reader.ValueTextEquals("loadBalancerIP"u8)) spec.LoadBalancerIP = ReadString(ref reader);
-            else if (reader.ValueTextEquals("ipFamilyPolicy"u8)) spec.IpFamilyPolicy = ReadString(ref reader);
-            else if (reader.ValueTextEquals("externalTrafficPolicy"u8)) spec.ExternalTrafficPolicy = ReadString(ref reader);
-            else if (reader.ValueTextEquals("clusterIP"u8)) spec.ClusterIP = ReadString(ref reader);
-            else if (reader.ValueTextEquals("ipFamilies"u8)) { reader.Read(); spec.IpFamilies = ReadStrings(ref reader); }
-            else if (reader.ValueTextEquals("ports"u8)) { reader.Read(); spec.Ports = ReadPorts(ref reader); }
-            else SkipValue(ref reader);
-        }
-        return spec;
+            if (!field(ref reader, target)) SkipValue(ref reader);
+        return target;
     }
 
-    private static List<string>? ReadStrings(ref Utf8JsonReader reader)
+    /// <summary>An array (or null) into a list, small: Services carry one or two of each.</summary>
+    private static List<T>? ReadArray<T>(ref Utf8JsonReader reader, ElementReader<T> element)
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         Expect(ref reader, JsonTokenType.StartArray);
-        var list = new List<string>(2);
+        var list = new List<T>(2);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            list.Add(reader.GetString() ?? throw new JsonException("null in a string list"));
+            list.Add(element(ref reader));
         return list;
     }
 
-    private static List<V1ServicePort>? ReadPorts(ref Utf8JsonReader reader)
+    /// <summary>Moves from a property name onto its value.</summary>
+    private static ref Utf8JsonReader Value(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartArray);
-        var ports = new List<V1ServicePort>(1);
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            Expect(ref reader, JsonTokenType.StartObject);
-            var port = new V1ServicePort();
-            while (NextProperty(ref reader))
-            {
-                if (reader.ValueTextEquals("port"u8)) { reader.Read(); port.Port = reader.GetInt32(); }
-                else if (reader.ValueTextEquals("protocol"u8)) port.Protocol = ReadString(ref reader);
-                else SkipValue(ref reader);
-            }
-            ports.Add(port);
-        }
-        return ports;
-    }
-
-    private static V1ServiceStatus? ReadStatus(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartObject);
-        var status = new V1ServiceStatus();
-        while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("loadBalancer"u8)) { reader.Read(); status.LoadBalancer = ReadLoadBalancer(ref reader); }
-            else if (reader.ValueTextEquals("conditions"u8))
-            {
-                reader.Read();
-                status.Conditions = JsonSerializer.Deserialize(ref reader, Json.IListV1Condition);
-            }
-            else SkipValue(ref reader);
-        }
-        return status;
-    }
-
-    private static V1LoadBalancerStatus? ReadLoadBalancer(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartObject);
-        var lb = new V1LoadBalancerStatus();
-        while (NextProperty(ref reader))
-        {
-            if (!reader.ValueTextEquals("ingress"u8)) { SkipValue(ref reader); continue; }
-            reader.Read();
-            if (reader.TokenType == JsonTokenType.Null) continue;
-            Expect(ref reader, JsonTokenType.StartArray);
-            var ingress = new List<V1LoadBalancerIngress>(1);
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                Expect(ref reader, JsonTokenType.StartObject);
-                var entry = new V1LoadBalancerIngress();
-                while (NextProperty(ref reader))
-                {
-                    if (reader.ValueTextEquals("ip"u8)) entry.Ip = ReadString(ref reader);
-                    else if (reader.ValueTextEquals("hostname"u8)) entry.Hostname = ReadString(ref reader);
-                    else if (reader.ValueTextEquals("ipMode"u8)) entry.IpMode = ReadString(ref reader);
-                    else if (reader.ValueTextEquals("ports"u8))
-                    {
-                        reader.Read();
-                        entry.Ports = JsonSerializer.Deserialize(ref reader, Json.IListV1PortStatus);
-                    }
-                    else SkipValue(ref reader);
-                }
-                ingress.Add(entry);
-            }
-            lb.Ingress = ingress;
-        }
-        return lb;
+        if (!reader.Read()) throw new JsonException("Service ends inside a value");
+        return ref reader;
     }
 
     /// <summary>Advances to the next property name of the current object; false at its end.</summary>
@@ -212,7 +169,7 @@ public sealed class TrimmedServiceConverter : JsonConverter<V1Service>
 
     private static string? ReadString(ref Utf8JsonReader reader)
     {
-        reader.Read();
+        Value(ref reader);
         return reader.TokenType switch
         {
             JsonTokenType.Null => null,
@@ -225,7 +182,7 @@ public sealed class TrimmedServiceConverter : JsonConverter<V1Service>
     /// final block (Skip refuses outright), though the serializer has buffered this whole Service before calling us.</summary>
     private static void SkipValue(ref Utf8JsonReader reader)
     {
-        if (!reader.Read() || !reader.TrySkip()) throw new JsonException("Service ends inside a value");
+        if (!Value(ref reader).TrySkip()) throw new JsonException("Service ends inside a value");
     }
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)

@@ -8,9 +8,6 @@ public static class ProcessCollector
     /// <summary>The runtime's generation order in <see cref="GCMemoryInfo.GenerationInfo"/>.</summary>
     private static readonly string[] Generations = ["gen0", "gen1", "gen2", "loh", "poh"];
 
-    /// <summary>The generations <see cref="GC.CollectionCount"/> counts, by its index.</summary>
-    private static readonly string[] CollectedGenerations = ["gen0", "gen1", "gen2"];
-
     public static void Register(MetricRegistry registry, string version, string mode)
     {
         var start = Process.GetCurrentProcess().StartTime.ToUniversalTime();
@@ -37,7 +34,8 @@ public static class ProcessCollector
                 // briefly pauses managed threads, once per scrape.
                 ("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", "counter",
                     (double)GC.GetTotalAllocatedBytes(true)),
-                .. CollectedGenerations.Select((g, i) => ($"dotnet_gc_collections_total{{generation=\"{g}\"}}",
+                // GC.CollectionCount knows gen0..gen2 (the large and pinned heaps are collected with gen2).
+                .. Generations.Take(GC.MaxGeneration + 1).Select((g, i) => ($"dotnet_gc_collections_total{{generation=\"{g}\"}}",
                     "Garbage collections of each generation (a collection of a generation includes the younger ones).",
                     "counter", (double)GC.CollectionCount(i))),
                 ($"purelb_build_info{{version=\"{version}\",mode=\"{mode}\"}}", "Build of the running purelb.", "gauge", 1),

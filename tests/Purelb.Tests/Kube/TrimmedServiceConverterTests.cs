@@ -126,9 +126,17 @@ public class TrimmedServiceConverterTests
     [InlineData("""{"spec":{"ipFamilies":[null]}}""")]
     [InlineData("""{"metadata":{"generation":"x"}}""")]
     [InlineData("""[]""")]
-    public void Malformed_Services_are_a_JSON_error_like_a_full_read(string json)
+    [InlineData("""{"spec":{"ports":[null]}}""")]
+    [InlineData("""{"status":{"loadBalancer":{"ingress":[null]}}}""")]
+    public void Malformed_Services_are_a_JSON_error(string json)
     {
         Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, Trimmed.ItemType));
+    }
+
+    [Fact]
+    public void The_reader_matches_our_annotations_by_the_same_prefix_as_everything_else()
+    {
+        Assert.Equal(Encoding.UTF8.GetBytes(Annotations.Prefix), Annotations.PrefixUtf8.ToArray());
     }
 
     [Fact]

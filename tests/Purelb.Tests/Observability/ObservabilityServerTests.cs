@@ -45,6 +45,11 @@ public class ObservabilityServerTests
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{server.LocalEndPoint.Port}/nope")).StatusCode);
     }
 
+    /// <summary>The value of the one sample named <paramref name="name"/> in a /metrics text.</summary>
+    private static double Sample(string text, string name) => double.Parse(
+        text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1],
+        System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public void Process_figures_include_the_collector_reserve_next_to_the_heap()
     {
@@ -52,8 +57,7 @@ public class ObservabilityServerTests
         ProcessCollector.Register(registry, "test", "allocator");
         GC.Collect(); // GetGCMemoryInfo reports as of the last collection
         var text = registry.Render();
-        double Value(string name) => double.Parse(text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))
-            .Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        double Value(string name) => Sample(text, name);
         Assert.True(Value("process_resident_memory_bytes") > 0, text);
         Assert.True(Value("dotnet_gc_heap_size_bytes") > 0, text);
         // Committed covers at least the live heap; fragmentation is part of it.
@@ -86,9 +90,6 @@ public class ObservabilityServerTests
     {
         var registry = new MetricRegistry();
         ProcessCollector.Register(registry, "test", "allocator");
-        double Sample(string text, string name) => double.Parse(
-            text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1],
-            System.Globalization.CultureInfo.InvariantCulture);
         var before = registry.Render();
         var garbage = new byte[4 * 1024 * 1024];
         GC.KeepAlive(garbage);
