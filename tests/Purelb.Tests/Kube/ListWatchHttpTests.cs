@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http;
@@ -133,15 +134,23 @@ public class ListWatchHttpTests
     [Fact]
     public async Task A_request_that_outlives_its_deadline_is_a_transient_timeout()
     {
-        var stub = new StubHttp(_ =>
-        {
-            Thread.Sleep(300);
-            return StubHttp.Json(Svc("a", "1"));
-        });
-        using var api = stub.Client();
+        // A server that never answers: only the request's own deadline can end the call. (A handler that blocked a
+        // thread for longer than the deadline raced the deadline's timer on a loaded machine.)
+        using var api = new KubeApiClient(new HttpClient(new NeverAnswers()), new Uri("http://127.0.0.1:1/"));
         api.RequestTimeout = TimeSpan.FromMilliseconds(50);
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => api.GetAsync(KubeResources.Services, "ns", "a", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<TimeoutException>(() =>
+            api.GetAsync(KubeResources.Services, "ns", "a", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("no answer within 0.05 s", error.Message);
         Assert.Equal(ApiErrorKind.Transient, ApiError.Classify(error));
+    }
+
+    private sealed class NeverAnswers : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new UnreachableException();
+        }
     }
 
     [Fact]
