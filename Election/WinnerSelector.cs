@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Purelb.Election;
@@ -10,7 +9,7 @@ namespace Purelb.Election;
 /// </summary>
 public static class WinnerSelector
 {
-    private const int DigestLength = 32;
+    private const int DigestLength = Sha256.DigestLength;
 
     /// <summary>The winning candidate, or null when there are none.</summary>
     public static string? Winner(string key, IEnumerable<string> candidates)
@@ -53,7 +52,7 @@ public static class WinnerSelector
         int n = Encoding.UTF8.GetBytes(node, input);
         input[n++] = (byte)'#';
         Encoding.UTF8.GetBytes(key, input[n..]);
-        SHA256.HashData(input[..length], destination);
+        Sha256.Hash(input[..length], destination);
     }
 
     // Equal digests are practically impossible; the name breaks the tie so the order is total.
