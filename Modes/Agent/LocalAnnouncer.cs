@@ -35,6 +35,9 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     private GratuitousConfig _gratuitous = GratuitousConfig.Default;
     private IReadOnlySet<IPAddress> _knownVips = new HashSet<IPAddress>();
     private readonly Dictionary<IPAddress, string> _failures = new();
+    // Source address of our neighbour advertisements per link. Looking it up is a dump of the link's addresses, which
+    // once per packet made a takeover of N IPv6 addresses O(N²); any kernel change other than our own echo clears it.
+    private readonly Dictionary<int, IPAddress> _linkLocalSources = new();
 
     public LocalAnnouncer(RtNetlink rt, Func<bool> mayAnnounce, AgentMetrics metrics, TimeProvider time, ILogger log)
     {
@@ -50,17 +53,23 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     /// <summary>The remote announcer's link, whose addresses this announcer never touches.</summary>
     public string DummyInterface { get; init; } = Remote.RemoteAnnouncerOptions.DefaultLinkName;
 
-    /// <summary>Subscribes to address and link notifications; each raises <see cref="KernelChanged"/>.</summary>
-    public void StartMonitor()
+    /// <summary>Subscribes to address and link notifications; each raises <see cref="KernelChanged"/>, except the
+    /// kernel's echo of an address we hold being added or renewed where we want it.</summary>
+    public void StartMonitor(NetworkNamespace? networkNamespace = null)
     {
-        _monitor = NetlinkMonitor.Open();
+        _monitor = NetlinkMonitor.Open(networkNamespace);
         _monitor.Start();
         var reader = _monitor.Events;
         _ = Task.Run(async () =>
         {
             try
             {
-                await foreach (var _ in reader.ReadAllAsync(_stop.Token).ConfigureAwait(false)) KernelChanged?.Invoke();
+                await foreach (var e in reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+                {
+                    if (ConfirmsDesired(e)) continue;
+                    lock (_lock) _linkLocalSources.Clear();
+                    KernelChanged?.Invoke();
+                }
             }
             catch (OperationCanceledException)
             {
@@ -93,8 +102,9 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
         {
             // Checked under the lock the fencing path takes: once fenced, nothing is added again.
             var wanted = _mayAnnounce() ? addresses : [];
+            var before = EffectiveOf(serviceKey);
             var change = _book.Set(serviceKey, wanted);
-            var added = change.IsEmpty ? [] : Apply(_knownVips);
+            var added = change.IsEmpty ? [] : ApplyChange(change, before);
             var failed = new List<(IPAddress, string)>();
             foreach (var d in wanted)
             {
@@ -108,7 +118,9 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     {
         lock (_lock)
         {
-            if (!_book.Remove(serviceKey).IsEmpty) Apply(_knownVips);
+            var before = EffectiveOf(serviceKey);
+            var change = _book.Remove(serviceKey);
+            if (!change.IsEmpty) ApplyChange(change, before);
         }
     }
 
@@ -145,22 +157,7 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
         var plan = AddressDiff.Compute(_book.Desired, observed, a => IsOurs(a, knownVips));
         NextRenewal = plan.NextRenewalIn;
         foreach (var ip in _failures.Keys.Where(ip => !_book.Desired.ContainsKey(ip)).ToList()) _failures.Remove(ip);
-        foreach (var r in plan.Removes)
-        {
-            try
-            {
-                _rt.Addresses.Delete(r.LinkIndex, r.Address, (byte)r.PrefixLength);
-                _metrics.Withdrawals.Inc();
-                _log.LogInformation("withdrawAddress: {Ip}/{Prefix} from link #{Link} ({Reason})", ElectionKey.Format(r.Address), r.PrefixLength, r.LinkIndex, r.Reason);
-            }
-            catch (NetlinkException e) when (e.Errno is Errno.EADDRNOTAVAIL or Errno.ENOENT or Errno.ENODEV)
-            {
-            }
-            catch (NetlinkException e)
-            {
-                _log.LogWarning("cannot remove {Ip} from link #{Link}: {Error}", r.Address, r.LinkIndex, e.Message);
-            }
-        }
+        foreach (var r in plan.Removes) Delete(r.Address, r.LinkIndex, r.PrefixLength, r.Reason);
         var added = new List<IPAddress>();
         foreach (var d in plan.Adds)
         {
@@ -176,6 +173,84 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
             else _metrics.RenewalErrors.Inc();
         }
         return added;
+    }
+
+    /// <summary>
+    /// One Service's change, applied to just the addresses it touched: a Service that wins or loses an address costs
+    /// one netlink request, not a dump and diff of every address on the node (which made taking N addresses O(N²)).
+    /// Whatever else drifted is the full pass's business: <see cref="Reconcile"/> on a kernel notification and
+    /// periodically. Returns the addresses newly held here (taken, or moved to another link), each given a burst.
+    /// </summary>
+    private List<IPAddress> ApplyChange(AddressBookChange change, Dictionary<IPAddress, DesiredLocalAddress> before)
+    {
+        foreach (var ip in change.Removed)
+        {
+            _failures.Remove(ip);
+            if (before.TryGetValue(ip, out var old)) Delete(old.Address, old.LinkIndex, old.PrefixLength, "notDesired");
+        }
+        var added = new List<IPAddress>();
+        foreach (var ip in change.Changed)
+        {
+            var now = _book.Desired[ip];
+            bool moved = before.TryGetValue(ip, out var old) && (old.LinkIndex != now.LinkIndex || old.PrefixLength != now.PrefixLength);
+            if (moved) Delete(old!.Address, old.LinkIndex, old.PrefixLength, "misplaced");
+            // Only the options changed: same link, so neighbours' caches are still right and no burst is due.
+            if (Replace(now) && moved)
+            {
+                added.Add(now.Address);
+                StartBurst(now);
+            }
+        }
+        foreach (var ip in change.Added)
+        {
+            var d = _book.Desired[ip];
+            if (Replace(d))
+            {
+                added.Add(d.Address);
+                StartBurst(d);
+            }
+        }
+        return added;
+    }
+
+    /// <summary>The effective entries of the addresses a Service holds now (where they sit in the kernel).</summary>
+    private Dictionary<IPAddress, DesiredLocalAddress> EffectiveOf(string serviceKey)
+    {
+        var result = new Dictionary<IPAddress, DesiredLocalAddress>();
+        foreach (var ip in _book.AddressesOf(serviceKey))
+        {
+            if (_book.Desired.TryGetValue(ip, out var d)) result[ip] = d;
+        }
+        return result;
+    }
+
+    /// <summary>The kernel reporting an address of ours added or renewed on the link and prefix we want: our own
+    /// request's echo, which a full pass would only confirm.</summary>
+    private bool ConfirmsDesired(NetlinkEvent e)
+    {
+        if (e is not AddressEvent { Removed: false, Address: var a }) return false;
+        lock (_lock)
+        {
+            return _book.Desired.TryGetValue(ElectionKey.Normalize(a.Address), out var d)
+                && d.LinkIndex == a.InterfaceIndex && d.PrefixLength == a.PrefixLength;
+        }
+    }
+
+    private void Delete(IPAddress address, int linkIndex, int prefixLength, string reason)
+    {
+        try
+        {
+            _rt.Addresses.Delete(linkIndex, address, (byte)prefixLength);
+            _metrics.Withdrawals.Inc();
+            _log.LogInformation("withdrawAddress: {Ip}/{Prefix} from link #{Link} ({Reason})", ElectionKey.Format(address), prefixLength, linkIndex, reason);
+        }
+        catch (NetlinkException e) when (e.Errno is Errno.EADDRNOTAVAIL or Errno.ENOENT or Errno.ENODEV)
+        {
+        }
+        catch (NetlinkException e)
+        {
+            _log.LogWarning("cannot remove {Ip} from link #{Link}: {Error}", address, linkIndex, e.Message);
+        }
     }
 
     private bool Replace(DesiredLocalAddress d)
@@ -229,8 +304,12 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
                 if (link is null) return false;
                 if (v6)
                 {
-                    var source = NeighborAdvertisementSender.FindLinkLocal(_rt.Addresses, d.LinkIndex);
-                    if (source is null) return false;
+                    if (!_linkLocalSources.TryGetValue(d.LinkIndex, out var source))
+                    {
+                        source = NeighborAdvertisementSender.FindLinkLocal(_rt.Addresses, d.LinkIndex);
+                        if (source is null) return false;
+                        _linkLocalSources[d.LinkIndex] = source;
+                    }
                     (_na ??= new NeighborAdvertisementSender()).Send(link, address, source);
                 }
                 else
@@ -244,6 +323,7 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
         catch (NetlinkException e)
         {
             (v6 ? _metrics.NaErrors : _metrics.GarpErrors).Inc();
+            if (v6) lock (_lock) _linkLocalSources.Remove(d.LinkIndex);
             _log.LogDebug("gratuitous announcement of {Ip} failed: {Error}", address, e.Message);
             return false;
         }
