@@ -12,9 +12,12 @@ namespace Purelb.Bench.Benchmarks;
 
 /// <summary>
 /// The real allocator binary against the in-repo API server: 10,000 Services created → every one allocated,
-/// then a restart with those 10,000 existing → /readyz, and the allocator's peak RSS over both. Each trial uses a
-/// fresh API server. Completion is seen through a watch on the server's Services, registered before the first
-/// create, so the clock stops at the commit of the last Service's status and nothing polls the whole list.
+/// then a restart with those 10,000 existing → /readyz, and the allocator's peak RSS over both. One API server
+/// serves the warm-up and every trial, as a cluster's would: starting a new one per trial made its JIT compile its
+/// host again during each measured burst, on the cores the allocator needs. Each trial has a namespace of its own,
+/// emptied (and the server's history compacted) before the next, so every trial starts with no Services.
+/// Completion is seen through a watch on the server's Services, registered before the first create, so the clock
+/// stops at the commit of the last Service's status and nothing polls the whole list.
 /// </summary>
 public sealed class AllocatorBenchmark : IBenchmark
 {
@@ -30,15 +33,17 @@ public sealed class AllocatorBenchmark : IBenchmark
     {
         Environment.SetEnvironmentVariable("PURELB_BINARY", context.Binary);
         List<double> allocate = [], cpu = [], restart = [], rss = [];
+        await using var lab = await AllocatorLab.StartAsync();
+        lab.ServiceGroup("default", "10.0.0.0/16", "10.0.0.0/16");
         // The first burst also JIT-compiles the in-process API server (purelb itself is AOT and restarted every
         // trial): run it once uncounted so the trials measure the allocator, not the harness warming up.
-        var warm = await TrialAsync(cancellationToken);
+        var warm = await TrialAsync(lab, "bench0", cancellationToken);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    warm-up (not counted): 10k {warm.Allocate:0.00} s, peak rss {warm.PeakRss:0.0} MiB"));
         var trials = context.Trials(Trials);
         for (var trial = 0; trial < trials; trial++)
         {
-            var t = await TrialAsync(cancellationToken);
+            var t = await TrialAsync(lab, $"bench{trial + 1}", cancellationToken);
             allocate.Add(t.Allocate);
             cpu.Add(t.AllocatorCpu);
             restart.Add(t.Restart);
@@ -59,11 +64,9 @@ public sealed class AllocatorBenchmark : IBenchmark
     private sealed record Trial(double Allocate, double AllocatorCpu, long Requests, double Restart, double PeakRss,
         string LoadBefore, string LoadAfter);
 
-    private static async Task<Trial> TrialAsync(CancellationToken ct)
+    private static async Task<Trial> TrialAsync(AllocatorLab lab, string ns, CancellationToken ct)
     {
-        await using var lab = await AllocatorLab.StartAsync();
-        lab.ServiceGroup("default", "10.0.0.0/16", "10.0.0.0/16");
-        lab.Create(AllocatorLab.Json("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"bench"}}"""));
+        lab.Create(AllocatorLab.Json($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}"""));
         var port = FreePort();
         var first = lab.StartAllocator($"127.0.0.1:{port}", "warning");
         await WaitReadyAsync(port, ct);
@@ -72,11 +75,11 @@ public sealed class AllocatorBenchmark : IBenchmark
         var loadBefore = LoadAverage();
         var requestsBefore = lab.Api.RequestLog.Count;
 
-        using var allocated = AllocatedWatch.Start(lab.Api, "bench");
+        using var allocated = AllocatedWatch.Start(lab.Api, ns);
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < Services; i++)
             // As on a real cluster, 10,000 node ports do not exist: the Services ask for none.
-            lab.Service("bench", $"s{i:D5}", extraSpec: ""","allocateLoadBalancerNodePorts":false""");
+            lab.Service(ns, $"s{i:D5}", extraSpec: ""","allocateLoadBalancerNodePorts":false""");
         var created = sw.Elapsed.TotalSeconds;
         await allocated.WaitAsync(Services, ct);
         var createToAllocated = sw.Elapsed.TotalSeconds;
@@ -100,7 +103,18 @@ public sealed class AllocatorBenchmark : IBenchmark
         await Task.Delay(500, ct); // let it finish re-checking every Service before reading its peak
         var peak2 = ProcessMemory.PeakRssMib(second.Pid);
         await ReportMemoryAsync("after restart", second.Pid, port, ct);
+        second.Kill();
+        second.WaitForExit(TimeSpan.FromSeconds(5));
+        Empty(lab.Api, ns);
         return new Trial(createToAllocated, cpu, requests, restart, Math.Max(peak1, peak2), loadBefore, loadAfter);
+    }
+
+    /// <summary>Deletes the trial's Services and compacts the history, so the next trial's allocator lists none.</summary>
+    private static void Empty(ApiServer api, string ns)
+    {
+        var type = api.Registry.InGroupVersion("", "v1").First(t => t.Kind == "Service");
+        api.DeleteCollection(new Target(type, ns, null, null), new KubeApiServer.ListOptions(), new WriteOptions());
+        api.CompactHistory();
     }
 
     /// <summary>
