@@ -369,7 +369,7 @@ public sealed partial class ApiServer
     }
 
     // Every top-level field but metadata (and status, where it is a subresource), compared in place: this runs on
-    // every update, and copying both objects to drop two fields made it the server's largest allocation.
+    // every update, and copying both whole objects to drop two fields was two of the update's several deep copies.
     static bool SpecChanged(JsonObject oldObj, JsonObject newObj, bool hasStatus)
     {
         bool Counts(string name) => name != "metadata" && !(hasStatus && name == "status");
