@@ -84,13 +84,15 @@ public static class ServiceGroupTranslator
 
     /// <summary>What the address manager needs to give <paramref name="service"/> its addresses.</summary>
     /// <param name="activeSubnets">Subnets with a live node agent (multiPool on local groups); null when unknown.</param>
-    public static AllocationRequest ToAllocationRequest(V1Service service, IReadOnlyCollection<IpNetwork>? activeSubnets = null)
+    /// <param name="key">The Service's key when the caller already holds it (<see cref="ServiceKey"/> otherwise).</param>
+    public static AllocationRequest ToAllocationRequest(V1Service service, IReadOnlyCollection<IpNetwork>? activeSubnets = null,
+        string? key = null)
     {
         var annotations = service.Metadata?.Annotations;
         var (pinned, _) = PinnedAddressParser.Split(Annotation(annotations, Annotations.Addresses), service.Spec?.LoadBalancerIP);
         var multiPool = Annotation(annotations, Annotations.MultiPool);
         return new AllocationRequest(
-            ServiceKey(service),
+            key ?? ServiceKey(service),
             service.Metadata?.NamespaceProperty ?? "",
             RequestedGroup: Annotation(annotations, Annotations.ServiceGroup),
             IpFamilies: Families(service.Spec?.IpFamilies),
@@ -103,7 +105,8 @@ public static class ServiceGroupTranslator
     }
 
     /// <summary>The addresses a Service already has in its status, for rebuilding the ledger; null when it has none.</summary>
-    public static ExistingAllocation? ToExistingAllocation(V1Service service)
+    /// <param name="key">The Service's key when the caller already holds it (<see cref="ServiceKey"/> otherwise).</param>
+    public static ExistingAllocation? ToExistingAllocation(V1Service service, string? key = null)
     {
         var addresses = service.Status?.LoadBalancer?.Ingress?
             .Select(i => i.Ip)
@@ -114,7 +117,7 @@ public static class ServiceGroupTranslator
             return null;
         }
         return new ExistingAllocation(
-            ServiceKey(service),
+            key ?? ServiceKey(service),
             service.Metadata?.NamespaceProperty ?? "",
             addresses!,
             Annotation(service.Metadata?.Annotations, Annotations.AllowSharedIp),

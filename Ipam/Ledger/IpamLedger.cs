@@ -20,6 +20,8 @@ public sealed partial class IpamLedger
     private readonly Dictionary<string, ServiceEntry> _services = new(StringComparer.Ordinal);
     private readonly List<JournalEntry> _journal = new();
     private readonly List<AllocationWarning> _warnings = new();
+    private const int MaxSharedPorts = 1024;
+    private readonly Dictionary<ServicePort, ServicePort[]> _singlePorts = new();
 
     public IpamLedger(IpamConfig? config = null)
     {
@@ -182,7 +184,19 @@ public sealed partial class IpamLedger
     {
         _journal.Add(new JournalEntry(JournalKind.RegistrationChanged, svc, default, 0, svc.SharingKey, svc.Ports));
         svc.SharingKey = key;
-        svc.Ports = ports;
+        svc.Ports = Shared(ports);
+    }
+
+    /// <summary>
+    /// One array per distinct single port: nearly every Service registers exactly one, and most the same one, so
+    /// 10,000 Services hold a handful of arrays instead of 10,000. Port arrays are never modified after this point.
+    /// </summary>
+    private ServicePort[] Shared(ServicePort[] ports)
+    {
+        if (ports.Length != 1) return ports;
+        if (_singlePorts.TryGetValue(ports[0], out var shared)) return shared;
+        if (_singlePorts.Count < MaxSharedPorts) _singlePorts[ports[0]] = ports;
+        return ports;
     }
 
     /// <summary>Registers a Service on an address whose offset the range allocator has just handed out.</summary>

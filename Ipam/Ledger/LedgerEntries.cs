@@ -12,7 +12,8 @@ internal sealed class ServiceEntry(string key, string ns)
 
     public ServicePort[] Ports { get; set; } = [];
 
-    public List<AddressEntry> Addresses { get; } = new(2);
+    // Nearly every Service holds one address; a dual-stack one grows the list once.
+    public List<AddressEntry> Addresses { get; } = new(1);
 
     public override string ToString() => Key;
 }

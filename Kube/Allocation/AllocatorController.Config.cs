@@ -1,3 +1,4 @@
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Purelb.Ipam;
 using Purelb.Kube.Crd;
@@ -88,6 +89,13 @@ public sealed partial class AllocatorController
         return inScope;
     }
 
+    /// <summary>The cache's own instance of the Service's key, which the ledger then keeps (one string per Service, not two).</summary>
+    private string CachedKey(V1Service svc)
+    {
+        var key = ServiceGroupTranslator.ServiceKey(svc);
+        return _services.Cache.TryGet(key, out var cached, out _) ? cached : key;
+    }
+
     /// <summary>Adopts every branded Service's addresses before anything is allocated, so a restart changes nothing.</summary>
     private void RebuildFromServices()
     {
@@ -95,7 +103,7 @@ public sealed partial class AllocatorController
             .Where(s => s.Metadata.Annotation(Annotations.AllocatedBy) == Annotations.AllocatedByValue)
             .OrderBy(s => s.Metadata.CreationTimestamp ?? DateTime.MinValue)
             .ThenBy(ServiceGroupTranslator.ServiceKey, StringComparer.Ordinal)
-            .Select(ServiceGroupTranslator.ToExistingAllocation)
+            .Select(s => ServiceGroupTranslator.ToExistingAllocation(s, CachedKey(s)))
             .OfType<ExistingAllocation>();
         var report = _ledger.Rebuild(existing);
         foreach (var (allocation, result) in report.Failures)

@@ -31,12 +31,13 @@ public sealed partial class AllocatorController
     /// (or, on the rare external path, when they were already made under the gate).</summary>
     private async Task<Func<CancellationToken, Task>?> DecideServiceAsync(string key, CancellationToken ct)
     {
-        var svc = _services.Cache.Get(key);
-        if (svc is null)
+        // The cache's own key from here on: the ledger keeps it, so 10,000 Services hold 10,000 key strings, not twice that.
+        if (!_services.Cache.TryGet(key, out var cachedKey, out var svc))
         {
             await ReleaseDeletedAsync(key, ct).ConfigureAwait(false);
             return null;
         }
+        key = cachedKey;
         if (!_settings.IsOurClass(svc.Spec.LoadBalancerClass))
         {
             // Another controller's Service: drop anything we held (the class was changed) and leave the object alone.
@@ -52,7 +53,7 @@ public sealed partial class AllocatorController
         if (svc.Spec.ClusterIP == "None") return null; // headless: nothing to balance
 
         var reference = EventRecorder.ReferenceTo(svc);
-        if (_ledger.AllocationOf(key) is null && ServiceGroupTranslator.ToExistingAllocation(svc) is { } existing &&
+        if (_ledger.AllocationOf(key) is null && ServiceGroupTranslator.ToExistingAllocation(svc, key) is { } existing &&
             svc.Metadata.Annotation(Annotations.AllocatedBy) == Annotations.AllocatedByValue && !HoldsExternal(svc))
         {
             var adopted = _ledger.Assign(existing);
@@ -61,7 +62,7 @@ public sealed partial class AllocatorController
                     $"cannot keep {string.Join(",", existing.Addresses)}: {adopted.Message}; allocating another");
         }
 
-        var request = ServiceGroupTranslator.ToAllocationRequest(svc, ActiveSubnets.From(_leases.Cache.List(), _time.GetUtcNow()));
+        var request = ServiceGroupTranslator.ToAllocationRequest(svc, ActiveSubnets.From(_leases.Cache.List(), _time.GetUtcNow()), key);
         var result = _ledger.Allocate(request);
         if ((result.Error == AllocationError.ExternalGroup ? result.Group : PinnedExternalPool(request, result)) is { } externalPool)
         {

@@ -26,6 +26,13 @@ public sealed class Cache<T> where T : class, IKubernetesObject<V1ObjectMeta>
 
     public T? Get(string key) => TryGet(key, out var v) ? v : null;
 
+    /// <summary>Like <see cref="TryGet"/>, and also hands out the cache's own instance of the key, so a consumer that
+    /// keeps the key for as long as the object (the allocator's ledger) holds one string per object, not two.</summary>
+    public bool TryGet(string key, out string storedKey, out T value)
+    {
+        lock (_lock) return _items.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out storedKey!, out value!);
+    }
+
     public T? Get(string? ns, string name) => Get(KubeObjects.Key(ns, name));
 
     /// <summary>A snapshot of every object; later changes do not show up in it.</summary>

@@ -31,7 +31,7 @@ public sealed record LiveLedger(
             .Where(s => s.Metadata.Annotation(Annotations.AllocatedBy) == Annotations.AllocatedByValue)
             .OrderBy(s => s.Metadata?.CreationTimestamp ?? DateTime.MinValue)
             .ThenBy(ServiceGroupTranslator.ServiceKey, StringComparer.Ordinal)
-            .Select(ServiceGroupTranslator.ToExistingAllocation)
+            .Select(s => ServiceGroupTranslator.ToExistingAllocation(s))
             .OfType<ExistingAllocation>()
             .ToList();
         var rebuild = ledger.Rebuild(existing);

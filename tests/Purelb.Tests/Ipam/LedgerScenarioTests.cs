@@ -16,6 +16,21 @@ public class LedgerScenarioTests
         Local(name, v4: [P(range1, "10.0.1.0/24"), P(range2, "10.0.2.0/24")], multi: true);
 
     [Fact]
+    public void Services_registering_the_same_single_port_share_one_array_and_others_keep_their_own()
+    {
+        var ledger = Ledger(Local("default", v4: [P("10.0.0.0/29")]));
+        ledger.Allocate("ns/a", ports: Ports("tcp/80")).Ok("10.0.0.0");
+        ledger.Allocate("ns/b", ports: Ports("tcp/80")).Ok("10.0.0.1");
+        ledger.Allocate("ns/c", ports: Ports("tcp/443")).Ok("10.0.0.2");
+        ledger.Allocate("ns/d", ports: Ports("tcp/80", "tcp/443")).Ok("10.0.0.3");
+        var a = ledger.AllocationOf("ns/a")!.Ports;
+        Assert.Same(a, ledger.AllocationOf("ns/b")!.Ports);
+        Assert.NotSame(a, ledger.AllocationOf("ns/c")!.Ports);
+        Assert.Equal(Ports("tcp/443"), ledger.AllocationOf("ns/c")!.Ports);
+        Assert.Equal(Ports("tcp/80", "tcp/443"), ledger.AllocationOf("ns/d")!.Ports);
+    }
+
+    [Fact]
     public void Delete_recycles_the_address()
     {
         var ledger = Ledger(Local("default", v4: [P("1.2.3.0/32")]));

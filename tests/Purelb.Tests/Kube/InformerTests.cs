@@ -48,6 +48,25 @@ public class InformerTests
     }
 
     [Fact]
+    public async Task The_cache_hands_out_its_own_key_instance_with_the_object()
+    {
+        var source = new FakeListWatch();
+        source.Add(FakeListWatch.Service("a", "one"));
+        var informer = new Informer<V1Service>(source, TimeProvider.System, options: Fast);
+        await using (new Running(informer))
+        {
+            await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+            var stored = Assert.Single(informer.Cache.Keys());
+            var asked = string.Concat("a/", "one");
+            Assert.True(informer.Cache.TryGet(asked, out var key, out var svc));
+            Assert.Same(stored, key);
+            Assert.NotSame(asked, key);
+            Assert.Equal("one", svc.Metadata.Name);
+            Assert.False(informer.Cache.TryGet("a/two", out _, out _));
+        }
+    }
+
+    [Fact]
     public async Task Watch_events_create_update_and_delete_reach_cache_and_handlers_in_order()
     {
         var source = new FakeListWatch();
