@@ -66,9 +66,7 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
             {
                 await foreach (var e in reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
                 {
-                    if (ConfirmsDesired(e)) continue;
-                    lock (_lock) _linkLocalSources.Clear();
-                    KernelChanged?.Invoke();
+                    if (IsNews(e)) KernelChanged?.Invoke();
                 }
             }
             catch (OperationCanceledException)
@@ -102,9 +100,8 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
         {
             // Checked under the lock the fencing path takes: once fenced, nothing is added again.
             var wanted = _mayAnnounce() ? addresses : [];
-            var before = EffectiveOf(serviceKey);
             var change = _book.Set(serviceKey, wanted);
-            var added = change.IsEmpty ? [] : ApplyChange(change, before);
+            var added = change.IsEmpty ? [] : ApplyChange(change);
             var failed = new List<(IPAddress, string)>();
             foreach (var d in wanted)
             {
@@ -118,9 +115,8 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     {
         lock (_lock)
         {
-            var before = EffectiveOf(serviceKey);
             var change = _book.Remove(serviceKey);
-            if (!change.IsEmpty) ApplyChange(change, before);
+            if (!change.IsEmpty) ApplyChange(change);
         }
     }
 
@@ -159,14 +155,7 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
         foreach (var ip in _failures.Keys.Where(ip => !_book.Desired.ContainsKey(ip)).ToList()) _failures.Remove(ip);
         foreach (var r in plan.Removes) Delete(r.Address, r.LinkIndex, r.PrefixLength, r.Reason);
         var added = new List<IPAddress>();
-        foreach (var d in plan.Adds)
-        {
-            if (Replace(d))
-            {
-                added.Add(d.Address);
-                StartBurst(d);
-            }
-        }
+        foreach (var d in plan.Adds) Take(d, added);
         foreach (var d in plan.Renewals)
         {
             if (Replace(d)) _metrics.Renewals.Inc();
@@ -181,58 +170,57 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     /// Whatever else drifted is the full pass's business: <see cref="Reconcile"/> on a kernel notification and
     /// periodically. Returns the addresses newly held here (taken, or moved to another link), each given a burst.
     /// </summary>
-    private List<IPAddress> ApplyChange(AddressBookChange change, Dictionary<IPAddress, DesiredLocalAddress> before)
+    private List<IPAddress> ApplyChange(AddressBookChange change)
     {
-        foreach (var ip in change.Removed)
+        foreach (var old in change.Removed)
         {
-            _failures.Remove(ip);
-            if (before.TryGetValue(ip, out var old)) Delete(old.Address, old.LinkIndex, old.PrefixLength, "notDesired");
+            _failures.Remove(old.Address);
+            Delete(old.Address, old.LinkIndex, old.PrefixLength, "notDesired");
         }
         var added = new List<IPAddress>();
-        foreach (var ip in change.Changed)
+        foreach (var (before, after) in change.Changed)
         {
-            var now = _book.Desired[ip];
-            bool moved = before.TryGetValue(ip, out var old) && (old.LinkIndex != now.LinkIndex || old.PrefixLength != now.PrefixLength);
-            if (moved) Delete(old!.Address, old.LinkIndex, old.PrefixLength, "misplaced");
-            // Only the options changed: same link, so neighbours' caches are still right and no burst is due.
-            if (Replace(now) && moved)
+            if (before.LinkIndex != after.LinkIndex || before.PrefixLength != after.PrefixLength)
             {
-                added.Add(now.Address);
-                StartBurst(now);
+                Delete(before.Address, before.LinkIndex, before.PrefixLength, "misplaced");
+                Take(after, added);
+            }
+            else
+            {
+                // Only the options changed: same link, so neighbours' caches are still right and no burst is due.
+                Replace(after);
             }
         }
-        foreach (var ip in change.Added)
-        {
-            var d = _book.Desired[ip];
-            if (Replace(d))
-            {
-                added.Add(d.Address);
-                StartBurst(d);
-            }
-        }
+        foreach (var d in change.Added) Take(d, added);
         return added;
     }
 
-    /// <summary>The effective entries of the addresses a Service holds now (where they sit in the kernel).</summary>
-    private Dictionary<IPAddress, DesiredLocalAddress> EffectiveOf(string serviceKey)
+    /// <summary>Adds an address newly held here and announces it with a burst; one the kernel refuses is left to
+    /// <see cref="_failures"/>.</summary>
+    private void Take(DesiredLocalAddress d, List<IPAddress> added)
     {
-        var result = new Dictionary<IPAddress, DesiredLocalAddress>();
-        foreach (var ip in _book.AddressesOf(serviceKey))
-        {
-            if (_book.Desired.TryGetValue(ip, out var d)) result[ip] = d;
-        }
-        return result;
+        if (!Replace(d)) return;
+        added.Add(d.Address);
+        StartBurst(d);
     }
 
-    /// <summary>The kernel reporting an address of ours added or renewed on the link and prefix we want: our own
-    /// request's echo, which a full pass would only confirm.</summary>
-    private bool ConfirmsDesired(NetlinkEvent e)
+    /// <summary>
+    /// Whether a notification may change what a full pass decides: anything but the kernel's echo of an address of
+    /// ours added or renewed on the link and prefix we want. News also drops the cached NA sources, which it may
+    /// have made stale.
+    /// </summary>
+    private bool IsNews(NetlinkEvent e)
     {
-        if (e is not AddressEvent { Removed: false, Address: var a }) return false;
         lock (_lock)
         {
-            return _book.Desired.TryGetValue(ElectionKey.Normalize(a.Address), out var d)
-                && d.LinkIndex == a.InterfaceIndex && d.PrefixLength == a.PrefixLength;
+            if (e is AddressEvent { Removed: false, Address: var a }
+                && _book.Desired.TryGetValue(ElectionKey.Normalize(a.Address), out var d)
+                && d.LinkIndex == a.InterfaceIndex && d.PrefixLength == a.PrefixLength)
+            {
+                return false;
+            }
+            _linkLocalSources.Clear();
+            return true;
         }
     }
 

@@ -6,11 +6,15 @@ namespace Purelb.Modes.Agent.Model;
 /// <summary>One address this node should hold on a local interface.</summary>
 public sealed record DesiredLocalAddress(IPAddress Address, int LinkIndex, string LinkName, int PrefixLength, AddressOptions Options);
 
-/// <summary>What a <see cref="LocalAddressBook"/> update changed, per address (not per Service).</summary>
+/// <summary>What a <see cref="LocalAddressBook"/> update changed, per address (not per Service), with the entries
+/// themselves, so the kernel can be changed from this alone: where a removed or moved address sat, where it goes.</summary>
 /// <param name="Added">Addresses no Service wanted before.</param>
-/// <param name="Removed">Addresses no Service wants any more: withdraw them.</param>
+/// <param name="Removed">Addresses no Service wants any more, as they were wanted: withdraw them.</param>
 /// <param name="Changed">Addresses still wanted but with another interface, prefix or options.</param>
-public sealed record AddressBookChange(IReadOnlyList<IPAddress> Added, IReadOnlyList<IPAddress> Removed, IReadOnlyList<IPAddress> Changed)
+public sealed record AddressBookChange(
+    IReadOnlyList<DesiredLocalAddress> Added,
+    IReadOnlyList<DesiredLocalAddress> Removed,
+    IReadOnlyList<(DesiredLocalAddress Before, DesiredLocalAddress After)> Changed)
 {
     public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
 }
@@ -53,7 +57,7 @@ public sealed class LocalAddressBook
     /// <summary>Forget everything (fencing, shutdown); returns every address to withdraw.</summary>
     public AddressBookChange Clear()
     {
-        var all = _effective.Keys.ToArray();
+        var all = _effective.Values.ToArray();
         _index.Clear();
         _effective.Clear();
         return new AddressBookChange([], all, []);
@@ -61,9 +65,9 @@ public sealed class LocalAddressBook
 
     private AddressBookChange Recompute(IEnumerable<IPAddress> touched)
     {
-        var added = new List<IPAddress>();
-        var removed = new List<IPAddress>();
-        var changed = new List<IPAddress>();
+        var added = new List<DesiredLocalAddress>();
+        var removed = new List<DesiredLocalAddress>();
+        var changed = new List<(DesiredLocalAddress, DesiredLocalAddress)>();
         foreach (var ip in touched)
         {
             _effective.TryGetValue(ip, out var before);
@@ -73,14 +77,14 @@ public sealed class LocalAddressBook
                 if (before is not null)
                 {
                     _effective.Remove(ip);
-                    removed.Add(ip);
+                    removed.Add(before);
                 }
             }
             else
             {
                 _effective[ip] = after;
-                if (before is null) added.Add(ip);
-                else if (before != after) changed.Add(ip);
+                if (before is null) added.Add(after);
+                else if (before != after) changed.Add((before, after));
             }
         }
         return new AddressBookChange(added, removed, changed);

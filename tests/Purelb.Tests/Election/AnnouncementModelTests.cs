@@ -87,6 +87,8 @@ public class LocalAddressBookTests
 
     private static string Fmt(IEnumerable<IPAddress> ips) => string.Join(",", ips.Select(ElectionKey.Format).Order(StringComparer.Ordinal));
 
+    private static string Fmt(IEnumerable<DesiredLocalAddress> entries) => Fmt(entries.Select(e => e.Address));
+
     // Script: each step sets (or removes, when the list is null) one Service's addresses; expected changes and holders follow.
     public static TheoryData<string, (string Service, string[]? Ips, string Added, string Removed, string Desired)[]> Scripts => new()
     {
@@ -139,11 +141,14 @@ public class LocalAddressBookTests
         var book = new LocalAddressBook();
         book.Set("ns/b", [D("192.168.1.10", V4NoDad)]);
         var change = book.Set("ns/a", [D("192.168.1.10", V4)]);
-        Assert.Equal(["192.168.1.10"], change.Changed.Select(ElectionKey.Format));
+        var (before, after) = Assert.Single(change.Changed);
+        Assert.Equal((V4NoDad, V4), (before.Options, after.Options));
+        Assert.Equal(IPAddress.Parse("192.168.1.10"), after.Address);
         Assert.Equal(V4, book.Desired[IPAddress.Parse("192.168.1.10")].Options);
         Assert.Equal(["ns/a", "ns/b"], book.HoldersOf(IPAddress.Parse("192.168.1.10")));
         var back = book.Remove("ns/a");
-        Assert.Equal(["192.168.1.10"], back.Changed.Select(ElectionKey.Format));
+        var c = Assert.Single(back.Changed);
+        Assert.Equal((V4, V4NoDad), (c.Before.Options, c.After.Options));
         Assert.Equal(V4NoDad, book.Desired[IPAddress.Parse("192.168.1.10")].Options);
     }
 
