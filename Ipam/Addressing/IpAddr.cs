@@ -10,14 +10,20 @@ namespace Purelb.Ipam;
 /// </summary>
 public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
 {
+    // Two 64-bit halves rather than a UInt128 field: UInt128 is 16-byte aligned, which pads this struct to 32 bytes
+    // where 24 do; the ledger keeps one per address in use, as a dictionary key and in its entry.
+    private readonly ulong _upper;
+    private readonly ulong _lower;
+
     private IpAddr(UInt128 value, IpFamily family)
     {
-        Value = value;
+        _upper = (ulong)(value >> 64);
+        _lower = (ulong)value;
         Family = family;
     }
 
     /// <summary>The address as an unsigned integer: 32 significant bits for IPv4, 128 for IPv6.</summary>
-    public UInt128 Value { get; }
+    public UInt128 Value => new(_upper, _lower);
 
     public IpFamily Family { get; }
 
@@ -94,11 +100,11 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
     /// <summary>This address plus <paramref name="offset"/>; the caller keeps the sum inside the family.</summary>
     public IpAddr Add(UInt128 offset) => new(Value + offset, Family);
 
-    public bool Equals(IpAddr other) => Value == other.Value && Family == other.Family;
+    public bool Equals(IpAddr other) => _lower == other._lower && _upper == other._upper && Family == other.Family;
 
     public override bool Equals(object? obj) => obj is IpAddr other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(Value, Family);
+    public override int GetHashCode() => HashCode.Combine(_upper, _lower, Family);
 
     public int CompareTo(IpAddr other) =>
         Family != other.Family ? Family.CompareTo(other.Family) : Value.CompareTo(other.Value);

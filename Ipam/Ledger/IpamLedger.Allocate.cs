@@ -297,7 +297,7 @@ public sealed partial class IpamLedger
         if (families.Count == 0) return ResultFor(svc, [], [], registrationChanged, GroupProvenance.Existing, null, warnings);
 
         var wanted = req.IpFamilyPolicy == IpFamilyPolicy.SingleStack ? [families[0]] : families;
-        var excess = svc.Addresses.Where(a => !wanted.Contains(a.Address.Family)).ToList();
+        var excess = svc.Addresses.FindAll(a => !wanted.Contains(a.Address.Family));
         var missing = wanted.Where(f => !svc.Addresses.Exists(a => a.Address.Family == f && !excess.Contains(a))).ToList();
 
         if (missing.Count > 0 && req.PinnedAddresses is not null)
@@ -375,7 +375,7 @@ public sealed partial class IpamLedger
         var ports = Ports(req);
         if (key == svc.SharingKey && ports.AsSpan().SequenceEqual(svc.Ports)) return false;
         int mark = _journal.Count;
-        var held = svc.Addresses.Select(a => a.Address).ToArray();
+        var held = svc.Addresses.ToArray(a => a.Address);
         while (svc.Addresses.Count > 0) Unregister(svc, svc.Addresses[^1]);
         SetRegistration(svc, key, ports);
         foreach (var a in held)

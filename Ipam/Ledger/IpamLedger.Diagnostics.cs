@@ -15,7 +15,7 @@ public sealed partial class IpamLedger
         foreach (var svc in _services.Values.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             sb.Append("svc ").Append(svc.Key).Append(" ns=").Append(svc.Namespace).Append(" key=").Append(svc.SharingKey)
-                .Append(" ports=").AppendJoin(',', svc.Ports).Append(" addrs=").AppendJoin(',', svc.Addresses.Select(a => a.Address)).Append('\n');
+                .Append(" ports=").AppendJoin(',', svc.Ports).Append(" addrs=").AppendJoin(',', svc.Addresses.ToArray(a => a.Address)).Append('\n');
         }
         foreach (var e in _addresses.Values.OrderBy(e => e.Address))
         {

@@ -94,7 +94,6 @@ public sealed partial class IpamLedger
         var range = _rangeStates[found.Value.Range];
         entry.Range = range;
         entry.Pool = range.Pool;
-        entry.Offset = range.Range.OffsetOf(entry.Address);
         if (!range.Allocator.TryTake(entry.Offset))
             throw new InvalidOperationException($"ledger invariant broken: {entry.Address} already marked used");
     }
@@ -105,7 +104,7 @@ public sealed partial class IpamLedger
     public AllocationResult Release(string serviceKey)
     {
         if (!_services.TryGetValue(serviceKey, out var svc)) return new AllocationResult();
-        var released = svc.Addresses.Select(a => a.Address).ToArray();
+        var released = svc.Addresses.ToArray(a => a.Address);
         var touched = TouchedPools(svc);
         while (svc.Addresses.Count > 0) Unregister(svc, svc.Addresses[^1]);
         _services.Remove(serviceKey);
@@ -155,9 +154,9 @@ public sealed partial class IpamLedger
     /// <summary>What the ledger holds for a Service, or null.</summary>
     public ServiceAllocation? AllocationOf(string serviceKey) =>
         _services.TryGetValue(serviceKey, out var svc)
-            ? new ServiceAllocation(svc.Key, svc.Addresses.Select(a => a.Address).ToArray(), AllocatedFrom(svc),
+            ? new ServiceAllocation(svc.Key, svc.Addresses.ToArray(a => a.Address), AllocatedFrom(svc),
                 svc.SharingKey.Length == 0 ? null : svc.SharingKey, svc.Ports,
-                svc.Addresses.Where(a => a.Range is null).Select(a => a.Address).ToArray())
+                svc.Addresses.FindAll(a => a.Range is null).ConvertAll(a => a.Address).ToArray())
             : null;
 
     /// <summary>The Services holding an address, in registration order.</summary>
@@ -202,7 +201,7 @@ public sealed partial class IpamLedger
     /// <summary>Registers a Service on an address whose offset the range allocator has just handed out.</summary>
     private AddressEntry RegisterTaken(ServiceEntry svc, RangeState range, UInt128 offset)
     {
-        var entry = new AddressEntry(range.Range.At(offset)) { Pool = range.Pool, Range = range, Offset = offset };
+        var entry = new AddressEntry(range.Range.At(offset)) { Pool = range.Pool, Range = range };
         _addresses.Add(entry.Address, entry);
         Attach(svc, entry, svc.Addresses.Count);
         return entry;

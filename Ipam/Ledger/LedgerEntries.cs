@@ -12,8 +12,10 @@ internal sealed class ServiceEntry(string key, string ns)
 
     public ServicePort[] Ports { get; set; } = [];
 
-    // Nearly every Service holds one address; a dual-stack one grows the list once.
-    public List<AddressEntry> Addresses { get; } = new(1);
+    private InlineList<AddressEntry> _addresses;
+
+    /// <summary>The addresses held, in ingress order; by reference, so changes land in this entry.</summary>
+    public ref InlineList<AddressEntry> Addresses => ref _addresses;
 
     public override string ToString() => Key;
 }
@@ -31,55 +33,32 @@ internal sealed class AddressEntry(IpAddr address)
 
     public RangeState? Range { get; set; }
 
-    public UInt128 Offset { get; set; }
+    /// <summary>The address's place in its range (only while <see cref="Range"/> is set). Derived rather than
+    /// stored: 16 bytes less for every address in use.</summary>
+    public UInt128 Offset => Range!.Range.OffsetOf(Address);
 
-    // Nearly every address has one holder: keep it inline and only allocate a list for sharers.
-    private ServiceEntry? _first;
-    private List<ServiceEntry>? _more;
+    private InlineList<ServiceEntry> _holders;
 
-    public int HolderCount => _first is null ? 0 : 1 + (_more?.Count ?? 0);
+    public int HolderCount => _holders.Count;
 
-    public ServiceEntry Holder(int index) => index == 0 ? _first! : _more![index - 1];
+    public ServiceEntry Holder(int index) => _holders[index];
 
-    public bool HasHolder(ServiceEntry svc) => _first == svc || (_more?.Contains(svc) ?? false);
+    public bool HasHolder(ServiceEntry svc) => _holders.Contains(svc);
 
-    public void AddHolder(ServiceEntry svc)
-    {
-        if (_first is null) _first = svc;
-        else (_more ??= new List<ServiceEntry>(2)).Add(svc);
-    }
+    public void AddHolder(ServiceEntry svc) => _holders.Add(svc);
 
-    public void RemoveHolder(ServiceEntry svc)
-    {
-        if (_first != svc)
-        {
-            _more?.Remove(svc);
-            return;
-        }
-        if (_more is { Count: > 0 })
-        {
-            _first = _more[0];
-            _more.RemoveAt(0);
-        }
-        else
-        {
-            _first = null;
-        }
-    }
+    public void RemoveHolder(ServiceEntry svc) => _holders.Remove(svc);
 
     /// <summary>The holders in registration order (allocates; not for hot paths).</summary>
     public IEnumerable<ServiceEntry> Holders
     {
         get
         {
-            if (_first is null) yield break;
-            yield return _first;
-            if (_more is null) yield break;
-            foreach (var m in _more) yield return m;
+            for (int i = 0; i < _holders.Count; i++) yield return _holders[i];
         }
     }
 
-    public string Key => _first?.SharingKey ?? "";
+    public string Key => _holders.Count > 0 ? _holders[0].SharingKey : "";
 }
 
 /// <summary>A range of a pool with its allocator.</summary>
