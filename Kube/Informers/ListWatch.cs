@@ -135,7 +135,9 @@ public sealed class ListWatch<T, TList> : IListWatch<T>
     /// <summary>Splits a stream into lines without copying each line into its own array.</summary>
     private sealed class LineReader(Stream stream) : IDisposable
     {
-        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        // One per open watch, held for its lifetime: start at a size most events fit (a Service is ~2-3 KB) and let
+        // MakeRoom double it for a longer line, rather than hold 64 KB per watch in every process.
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         private int _start, _end;
 
         public bool Completed { get; private set; }

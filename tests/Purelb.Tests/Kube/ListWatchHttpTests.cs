@@ -72,6 +72,28 @@ public class ListWatchHttpTests
     }
 
     [Fact]
+    public async Task A_watch_line_longer_than_the_read_buffer_arrives_whole_between_ordinary_ones()
+    {
+        // 100 KB of annotation: several times the line reader's starting buffer, so it must grow mid-line.
+        var big = new string('x', 100_000);
+        var bigService = $$$"""{"metadata":{"name":"big","namespace":"ns","resourceVersion":"7","annotations":{"purelb.io/service-group":"{{{big}}}"}},"spec":{"type":"LoadBalancer"}}""";
+        var body = $$$"""
+            {"type":"ADDED","object":{{{Svc("a", "6")}}}}
+            {"type":"ADDED","object":{{{bigService}}}}
+            {"type":"ADDED","object":{{{Svc("b", "8")}}}}
+
+            """.Replace("\r\n", "\n");
+        var stub = new StubHttp(_ => StubHttp.Json(body));
+        using var api = stub.Client();
+        var lw = new ListWatch<V1Service, V1ServiceList>(api, KubeResources.Services);
+        var events = new List<WatchEvent<V1Service>>();
+        await foreach (var e in lw.WatchAsync("5", CancellationToken.None)) events.Add(e);
+        Assert.Equal(["a", "big", "b"], events.Select(e => e.Object!.Metadata.Name));
+        Assert.Equal(big, events[1].Object!.Metadata.Annotations["purelb.io/service-group"]);
+        Assert.Equal(["6", "7", "8"], events.Select(e => e.ResourceVersion));
+    }
+
+    [Fact]
     public async Task An_ERROR_event_ends_the_watch_with_a_sorted_exception()
     {
         var body = $$$"""
