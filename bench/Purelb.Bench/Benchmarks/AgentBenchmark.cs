@@ -262,11 +262,12 @@ public sealed class AgentBenchmark : IBenchmark
         var perNode = await WaitBulkAsync(counter, total => total == BulkServices, "1,000 addresses held across the nodes", 90, ct);
         Log($"1,000 Services created and announced in {sw.Elapsed.TotalSeconds:0.0} s: {string.Join(", ", perNode.Select(kv => $"{kv.Key} {kv.Value}"))}");
         await Task.Delay(1000, ct); // announcing annotations and bursts finished
+        await DumpPause.IfAskedAsync(lab.Agents.Select(a => ($"agent {a.Key}", a.Value.Pid)), ct);
         var shared = new List<double>();
         foreach (var (node, agent) in lab.Agents)
         {
             shared.Add(ProcessMemory.PeakRssMib(agent.Pid));
-            Log($"{node} ({perNode.GetValueOrDefault(node)} held): {ProcessMemory.Breakdown(agent.Pid)}; {await GcHeapAsync(lab.Node(node))}");
+            Log($"{node} ({perNode.GetValueOrDefault(node)} held): {ProcessMemory.Breakdown(agent.Pid)}; {ProcessMemory.Mappings(agent.Pid)}; {await GcHeapAsync(lab.Node(node))}");
         }
 
         var survivor = perNode.OrderByDescending(kv => kv.Value).First().Key;

@@ -83,6 +83,7 @@ public sealed class AllocatorBenchmark : IBenchmark
         var created = sw.Elapsed.TotalSeconds;
         await allocated.WaitAsync(Services, ct);
         var createToAllocated = sw.Elapsed.TotalSeconds;
+        await DumpPause.IfAskedAsync([("allocator", first.Pid)], ct);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    last create returned at {created:0.00} s, last allocation seen at {createToAllocated:0.00} s"));
         var cpu = CpuSeconds(first.Pid) - cpuBefore;
@@ -201,7 +202,7 @@ public sealed class AllocatorBenchmark : IBenchmark
         {
             heap = "metrics unavailable: " + e.Message;
         }
-        Console.Error.WriteLine($"    memory {when}: {ProcessMemory.Breakdown(pid)}; {heap}");
+        Console.Error.WriteLine($"    memory {when}: {ProcessMemory.Breakdown(pid)}; {ProcessMemory.Mappings(pid)}; {heap}");
     }
 
     /// <summary>User + system CPU time the process has used (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s).</summary>

@@ -23,6 +23,37 @@ public static class ProcessMemory
         $"VmHWM {StatusKib(pid, "VmHWM") / 1024:0.0} MiB, VmRSS {StatusKib(pid, "VmRSS") / 1024:0.0}, RssAnon {StatusKib(pid, "RssAnon") / 1024:0.0}, " +
         $"RssFile {StatusKib(pid, "RssFile") / 1024:0.0}, threads {StatusKib(pid, "Threads"):0}");
 
+    /// <summary>Resident pages by mapping, from /proc/PID/smaps: the executable's read-only and code pages, its
+    /// writable data (file-backed, and copied on write: private), libraries, and anonymous memory (heap, stacks).</summary>
+    public static string Mappings(int pid)
+    {
+        var exe = File.ResolveLinkTarget($"/proc/{pid}/exe", false)?.FullName ?? "";
+        double exeText = 0, exeDataFile = 0, exeDataCow = 0, libs = 0, anon = 0;
+        string path = "", perms = "";
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            var parts = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 5 && parts[0].Contains('-') && !parts[0].EndsWith(':'))
+            {
+                perms = parts[1];
+                path = parts.Length == 6 ? parts[5].Trim() : "";
+                continue;
+            }
+            if (parts.Length < 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var kb)) continue;
+            bool isExe = path == exe || (exe.Length > 0 && path.StartsWith(exe, StringComparison.Ordinal));
+            switch (parts[0])
+            {
+                case "Rss:" when isExe && perms.StartsWith("rw", StringComparison.Ordinal): exeDataFile += kb; break;
+                case "Rss:" when isExe: exeText += kb; break;
+                case "Rss:" when path.StartsWith('/'): libs += kb; break;
+                case "Rss:": anon += kb; break;
+                case "Anonymous:" when isExe: exeDataCow += kb; exeDataFile -= kb; break;
+            }
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"binary code+rodata {exeText / 1024:0.0} MiB, binary data {exeDataFile / 1024:0.0} clean + {exeDataCow / 1024:0.0} copied, libraries {libs / 1024:0.0}, anonymous {anon / 1024:0.0}");
+    }
+
     /// <summary>The process's own view of its managed heap, from the text of its /metrics.</summary>
     public static string GcHeap(string metrics)
     {
