@@ -330,20 +330,25 @@ public sealed partial class ApiServer
                 throw ApiError.Conflict(t.Type.Plural, t.Type.Group, t.Name!);
 
             var oldServed = t.Type.Behavior.FromStorage(old);
+            var oldMd = oldServed["metadata"]!.AsObject();
             JsonObject merged;
             if (t.Subresource == "status")
             {
                 merged = (JsonObject)oldServed.DeepClone();
                 if (body["status"] is { } st) merged["status"] = st.DeepClone(); else merged.Remove("status");
+                // The built-in types' status strategies (Service, Node, Namespace) reset only the spec: labels and
+                // annotations sent to /status are stored, as on a main-resource update. Custom resources' status
+                // writes never touch metadata (ResetObjectMetaForStatus).
+                if (!t.Type.IsCustom && !Faults.StatusWritesDropMetadata)
+                {
+                    KeepSystemMetadata(md, oldMd);
+                    merged["metadata"] = md.DeepClone();
+                }
             }
             else
             {
                 merged = body;
-                var oldMd = oldServed["metadata"]!.AsObject();
-                foreach (var keep in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name" })
-                {
-                    if (oldMd[keep] != null) md[keep] = oldMd[keep]!.DeepClone(); else md.Remove(keep);
-                }
+                KeepSystemMetadata(md, oldMd);
                 if (t.Type.HasStatus)
                 {
                     if (oldServed["status"] is { } st) merged["status"] = st.DeepClone(); else merged.Remove("status");
@@ -365,6 +370,15 @@ public sealed partial class ApiServer
             Store.Commit(t.Type.StorageKey, key, stored);
             AfterCommit(t.Type, stored, old);
             return new WriteResult(200, t.Type.Behavior.FromStorage(stored));
+        }
+    }
+
+    /// <summary>Fields an update never changes, whatever the client sent.</summary>
+    static void KeepSystemMetadata(JsonObject md, JsonObject oldMd)
+    {
+        foreach (var keep in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name" })
+        {
+            if (oldMd[keep] != null) md[keep] = oldMd[keep]!.DeepClone(); else md.Remove(keep);
         }
     }
 

@@ -25,10 +25,15 @@ public sealed class FaultInjector
 
     public int PendingWriteFailures { get { lock (_gate) return _failWrites; } }
 
+    /// <summary>Status writes drop metadata for every type, as custom resources' do: a stricter server than today's
+    /// kube-apiserver, whose built-in status strategies store labels and annotations sent to /status.</summary>
+    public bool StatusWritesDropMetadata { get; set; }
+
     public void Clear()
     {
         lock (_gate) { _failWrites = 0; _failResource = null; }
         Latency = TimeSpan.Zero;
+        StatusWritesDropMetadata = false;
     }
 
     internal ApiError? TakeWriteFailure(ResourceType type, string name)

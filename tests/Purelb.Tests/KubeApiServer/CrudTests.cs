@@ -160,17 +160,23 @@ public class CrudTests
     }
 
     [Fact]
-    public async Task Status_subresource_changes_only_status_and_main_put_ignores_status()
+    public async Task Status_subresource_changes_status_and_metadata_not_spec_and_main_put_ignores_status()
     {
         await using var s = await StartAsync();
         var created = (await s.PostAsync(Services, Service("st", "LoadBalancer"))).Obj;
         var withStatus = (JsonObject)created.DeepClone();
         withStatus["status"] = new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = "192.0.2.1" }) } };
-        withStatus["metadata"]!["labels"] = new JsonObject { ["ignored"] = "yes" };
+        // A Service's status strategy resets only the spec (kube-apiserver's serviceStatusStrategy): labels and
+        // annotations sent to /status are stored; system fields and the spec are not.
+        withStatus["metadata"]!["labels"] = new JsonObject { ["via-status"] = "yes" };
+        withStatus["metadata"]!["uid"] = "not-the-uid";
+        withStatus["spec"]!["type"] = "NodePort";
         var st = await s.PutAsync(Services + "/st/status", withStatus);
         Assert.Equal(HttpStatusCode.OK, st.Code);
         Assert.Equal("192.0.2.1", st.Obj["status"]!["loadBalancer"]!["ingress"]![0]!["ip"]!.ToString());
-        Assert.Null(st.Obj["metadata"]!["labels"]?["ignored"]);
+        Assert.Equal("yes", st.Str("metadata", "labels", "via-status"));
+        Assert.Equal(created["metadata"]!["uid"]!.ToString(), st.Str("metadata", "uid"));
+        Assert.Equal("LoadBalancer", st.Str("spec", "type"));
 
         var main = (JsonObject)st.Obj.DeepClone();
         main["status"] = new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = "198.51.100.9" }) } };
@@ -180,9 +186,10 @@ public class CrudTests
         Assert.Equal("yes", put.Str("metadata", "labels", "kept"));
 
         var patched = await s.PatchAsync(Services + "/st/status",
-            new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["nope"] = "x" } }, ["status"] = new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = "203.0.113.5" }) } } });
+            new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["a"] = "x" } }, ["status"] = new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = "203.0.113.5" }) } } });
         Assert.Equal("203.0.113.5", patched.Obj["status"]!["loadBalancer"]!["ingress"]![0]!["ip"]!.ToString());
-        Assert.Null(patched.Obj["metadata"]!["labels"]?["nope"]);
+        Assert.Equal("x", patched.Str("metadata", "annotations", "a"));
+        Assert.Equal("yes", patched.Str("metadata", "labels", "kept"));
 
         // Created objects never carry the status the client sent.
         var sent = Service("fresh", "LoadBalancer");

@@ -97,10 +97,13 @@ public class CustomResourceTests
         var labels = await s.PatchAsync(Widgets + "/g", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["a"] = "b" } } });
         Assert.Equal("2", labels.Str("metadata", "generation"));
 
-        var st = await s.PatchAsync(Widgets + "/g/status", JsonNode.Parse("""{"status":{"observedGeneration":2,"conditions":[{"type":"Ready","status":"True"}]},"spec":{"color":"green"}}""")!);
+        var st = await s.PatchAsync(Widgets + "/g/status", JsonNode.Parse("""{"status":{"observedGeneration":2,"conditions":[{"type":"Ready","status":"True"}]},"spec":{"color":"green"},"metadata":{"labels":{"via-status":"x"}}}""")!);
         Assert.Equal(HttpStatusCode.OK, st.Code);
         Assert.Equal("2", st.Str("metadata", "generation"));
         Assert.Equal("blue", st.Str("spec", "color"));
+        // Unlike the built-in types, a custom resource's status write leaves metadata alone.
+        Assert.Null(st.Obj["metadata"]!["labels"]?["via-status"]);
+        Assert.Equal("b", st.Str("metadata", "labels", "a"));
         Assert.Equal("True", st.Obj["status"]!["conditions"]![0]!["status"]!.ToString());
 
         var badStatus = await s.PatchAsync(Widgets + "/g/status", JsonNode.Parse("""{"status":{"conditions":[{"type":"Ready","status":"Maybe"}]}}""")!);
