@@ -112,8 +112,7 @@ public sealed partial class AllocatorController
     private static bool NeedsWriteBack(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType, bool skipDad)
     {
         var annotations = WriteBackAnnotations(svc, allocatedFrom, poolType, skipDad);
-        if (annotations.Any(a => svc.Metadata.Annotation(a.Key) != a.Value)) return true;
-        return !IngressWriter.Shows(svc, addresses);
+        return !IngressWriter.HasAnnotations(svc, annotations) || !IngressWriter.Shows(svc, addresses);
     }
 
     private static Dictionary<string, string?> WriteBackAnnotations(V1Service svc, string allocatedFrom, string? poolType, bool skipDad)
@@ -133,18 +132,24 @@ public sealed partial class AllocatorController
         bool skipDad, CancellationToken ct)
     {
         var annotations = WriteBackAnnotations(svc, allocatedFrom, poolType, skipDad);
-        var resourceVersion = svc.Metadata.ResourceVersion;
-        if (annotations.Any(a => svc.Metadata.Annotation(a.Key) != a.Value))
+        var annotationsDue = !IngressWriter.HasAnnotations(svc, annotations);
+        if (!IngressWriter.Shows(svc, addresses))
+        {
+            // Status and annotations in one write to /status, resourceVersion as the precondition: consumers never
+            // see an address without the annotations that say what it is, and a burst costs one request, one new
+            // version and one watch event per Service. Should a server drop metadata sent to /status (custom
+            // resources' status strategies do; a Service's does not), the Service comes back with the address and
+            // without the annotations, and the next pass writes them below.
+            await _ingress.WriteAsync(svc, svc.Metadata.ResourceVersion, addresses, ct, annotationsDue ? annotations : null).ConfigureAwait(false);
+            return;
+        }
+        if (annotationsDue)
         {
             var patched = await _ingress.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
             // Re-created since we decided: let the retry decide again for the new object.
             if (patched.Uid != svc.Metadata.Uid)
                 throw new InvalidOperationException($"{svc.Metadata.NamespaceProperty}/{svc.Metadata.Name} was re-created while it was written");
-            resourceVersion = patched.ResourceVersion;
         }
-        // The annotation patch changes no status, so the status as cached is still the stored one.
-        if (!IngressWriter.Shows(svc, addresses))
-            await _ingress.WriteAsync(svc, resourceVersion, addresses, ct).ConfigureAwait(false);
     }
 
     private async Task ReleaseDeletedAsync(string key, CancellationToken ct)

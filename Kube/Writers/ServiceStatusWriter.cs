@@ -109,16 +109,22 @@ public sealed class ServiceStatusWriter(KubeApiClient api, ILogger? log = null)
         {
             w.WriteStartObject();
             w.WriteStartObject("metadata");
-            w.WriteStartObject("annotations");
-            foreach (var (key, value) in annotations.OrderBy(a => a.Key, StringComparer.Ordinal))
-            {
-                if (value is null) w.WriteNull(key);
-                else w.WriteString(key, value);
-            }
-            w.WriteEndObject();
+            WriteAnnotations(w, annotations);
             w.WriteEndObject();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>The <c>annotations</c> member of a merge patch's metadata, in key order; a null value removes one.</summary>
+    internal static void WriteAnnotations(Utf8JsonWriter w, IReadOnlyDictionary<string, string?> annotations)
+    {
+        w.WriteStartObject("annotations");
+        foreach (var (key, value) in annotations.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            if (value is null) w.WriteNull(key);
+            else w.WriteString(key, value);
+        }
+        w.WriteEndObject();
     }
 }

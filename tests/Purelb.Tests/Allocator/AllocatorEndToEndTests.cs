@@ -30,6 +30,47 @@ public class AllocatorEndToEndTests
     }
 
     [Fact]
+    public async Task Each_decision_is_one_status_write_carrying_the_annotations()
+    {
+        await using var lab = await AllocatorLab.StartAsync();
+        lab.ServiceGroup("default", "192.0.2.10-192.0.2.29", "192.0.2.0/24");
+        lab.StartAllocator();
+        var names = Enumerable.Range(0, 5).Select(i => $"one{i}").ToList();
+        foreach (var name in names) lab.Service("default", name);
+        foreach (var name in names)
+        {
+            await lab.IngressOfAsync("default", name);
+            Assert.Equal("default", AllocatorLab.Annotation(lab.GetService("default", name), "purelb.io/allocated-from"));
+        }
+        foreach (var name in names)
+        {
+            var path = $"/api/v1/namespaces/default/services/{name}";
+            var patches = lab.Api.RequestLog.Where(r => r.Method == "PATCH" && r.Path.StartsWith(path, StringComparison.Ordinal)).Select(r => r.Path).ToList();
+            Assert.Equal([path + "/status"], patches);
+        }
+    }
+
+    [Fact]
+    public async Task A_server_that_drops_metadata_sent_to_status_still_gets_the_annotations_in_a_second_write()
+    {
+        await using var lab = await AllocatorLab.StartAsync();
+        lab.Api.Faults.StatusWritesDropMetadata = true;
+        lab.ServiceGroup("default", "192.0.2.10-192.0.2.29", "192.0.2.0/24");
+        lab.StartAllocator();
+        lab.Service("default", "strict");
+        Assert.Equal(["192.0.2.10"], await lab.IngressOfAsync("default", "strict"));
+        var svc = await lab.EventuallyAsync(() => lab.GetService("default", "strict"),
+            s => AllocatorLab.Annotation(s, "purelb.io/allocated-from") == "default", "the annotations after the status");
+        Assert.Equal("local", AllocatorLab.Annotation(svc, "purelb.io/pool-type"));
+        var path = "/api/v1/namespaces/default/services/strict";
+        var patches = lab.Api.RequestLog.Where(r => r.Method == "PATCH" && r.Path.StartsWith(path, StringComparison.Ordinal)).Select(r => r.Path).ToList();
+        Assert.Equal([path + "/status", path], patches);
+        // Settled: no write loop once both are in place.
+        await Task.Delay(500);
+        Assert.Equal(2, lab.Api.RequestLog.Count(r => r.Method == "PATCH" && r.Path.StartsWith(path, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Dual_stack_service_gets_one_address_of_each_family()
     {
         await using var lab = await AllocatorLab.StartAsync();

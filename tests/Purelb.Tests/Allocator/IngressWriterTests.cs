@@ -90,4 +90,43 @@ public sealed class IngressWriterTests : IAsyncLifetime
             new IngressWriter(_api, NullLogger.Instance).WriteAsync(decided, decided.Metadata.ResourceVersion, ["192.0.2.3"], CancellationToken.None));
         Assert.Empty((await Read("web")).Status?.LoadBalancer?.Ingress ?? []);
     }
+
+    [Fact]
+    public async Task Annotations_ride_on_the_status_write_in_one_request()
+    {
+        Create("web");
+        var decided = new ServiceProjection().Slim(await Read("web"));
+        var before = _host.Server.RequestLog.Count;
+
+        await new IngressWriter(_api, NullLogger.Instance).WriteAsync(decided, decided.Metadata.ResourceVersion, ["192.0.2.4"], CancellationToken.None,
+            new Dictionary<string, string?> { ["purelb.io/allocated-from"] = "default", ["keep"] = null });
+
+        var log = _host.Server.RequestLog.Skip(before).Select(r => (r.Method, r.Path)).ToList();
+        Assert.Equal([("PATCH", "/api/v1/namespaces/default/services/web/status")], log);
+        var after = await Read("web");
+        Assert.Equal("192.0.2.4", after.Status.LoadBalancer.Ingress.Single().Ip);
+        Assert.Equal("default", after.Metadata.Annotations["purelb.io/allocated-from"]);
+        Assert.False(after.Metadata.Annotations.ContainsKey("keep")); // null removes
+        Assert.Equal("x", after.Metadata.Labels["app"]);
+        Assert.True(IngressWriter.HasAnnotations(after, new Dictionary<string, string?> { ["purelb.io/allocated-from"] = "default", ["keep"] = null }));
+        Assert.False(IngressWriter.HasAnnotations(after, new Dictionary<string, string?> { ["purelb.io/allocated-from"] = "other" }));
+    }
+
+    [Fact]
+    public async Task A_conflicted_combined_write_is_done_only_when_the_fresh_read_shows_the_annotations_too()
+    {
+        Create("web");
+        var decided = new ServiceProjection().Slim(await Read("web"));
+        // Someone else wrote our addresses but not our annotations meanwhile: the fresh read must not end the write.
+        var changed = await Read("web");
+        changed.Status = new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus { Ingress = [new V1LoadBalancerIngress { Ip = "192.0.2.5", IpMode = "VIP" }] } };
+        await _api.ReplaceStatusAsync(KubeResources.Services, changed, CancellationToken.None);
+        var before = _host.Server.RequestLog.Count;
+
+        await new IngressWriter(_api, NullLogger.Instance).WriteAsync(decided, decided.Metadata.ResourceVersion, ["192.0.2.5"], CancellationToken.None,
+            new Dictionary<string, string?> { ["purelb.io/allocated-from"] = "default" });
+
+        Assert.Equal(["PATCH", "GET", "PATCH"], _host.Server.RequestLog.Skip(before).Select(r => r.Method));
+        Assert.Equal("default", (await Read("web")).Metadata.Annotations["purelb.io/allocated-from"]);
+    }
 }
