@@ -137,7 +137,8 @@ internal struct InlineList<T> where T : class
         _rest![restCount - 1] = null!;
     }
 
-    /// <summary>Walks a snapshot of the list taken when the walk starts.</summary>
+    /// <summary>Walks the list. Unlike <see cref="List{T}"/>'s, it does not detect a change made during the walk; the
+    /// ledger never makes one.</summary>
     public struct Enumerator(InlineList<T> list)
     {
         private int _index = -1;
