@@ -51,6 +51,11 @@ public sealed class ApiError : Exception
             $"Operation cannot be fulfilled on {Qualified(resource, group)} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
             NameDetails(name, group, resource));
 
+    /// <summary>An update whose body names another uid than the stored object's: kube-apiserver treats a uid in the
+    /// body as a precondition.</summary>
+    public static ApiError UidPrecondition(string resource, string group, string name, string sent, string stored) =>
+        new(409, "Conflict", $"Precondition failed: UID in precondition: {sent}, UID in object meta: {stored}", NameDetails(name, group, resource));
+
     public static ApiError Gone(string message) => new(410, "Expired", message);
 
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);

@@ -328,6 +328,8 @@ public sealed partial class ApiServer
             }
             else if (rv != Json.Str(old, "metadata", "resourceVersion"))
                 throw ApiError.Conflict(t.Type.Plural, t.Type.Group, t.Name!);
+            if ((string?)md["uid"] is { Length: > 0 } sentUid && Json.Str(old, "metadata", "uid") is { } storedUid && sentUid != storedUid)
+                throw ApiError.UidPrecondition(t.Type.Plural, t.Type.Group, t.Name!, sentUid, storedUid);
 
             var oldServed = t.Type.Behavior.FromStorage(old);
             var oldMd = oldServed["metadata"]!.AsObject();
@@ -336,12 +338,17 @@ public sealed partial class ApiServer
             {
                 merged = (JsonObject)oldServed.DeepClone();
                 if (body["status"] is { } st) merged["status"] = st.DeepClone(); else merged.Remove("status");
-                // The built-in types' status strategies (Service, Node, Namespace) reset only the spec: labels and
+                // The built-in types' status strategies (Service, Node, Namespace, Pod) reset only the spec: labels and
                 // annotations sent to /status are stored, as on a main-resource update. Custom resources' status
                 // writes never touch metadata (ResetObjectMetaForStatus).
                 if (!t.Type.IsCustom && !Faults.StatusWritesDropMetadata)
                 {
                     KeepSystemMetadata(md, oldMd);
+                    // A Pod's status strategy also keeps its owners.
+                    if (t.Type.Kind == "Pod")
+                    {
+                        if (oldMd["ownerReferences"] is { } owners) md["ownerReferences"] = owners.DeepClone(); else md.Remove("ownerReferences");
+                    }
                     merged["metadata"] = md.DeepClone();
                 }
             }

@@ -169,8 +169,13 @@ public class CrudTests
         // A Service's status strategy resets only the spec (kube-apiserver's serviceStatusStrategy): labels and
         // annotations sent to /status are stored; system fields and the spec are not.
         withStatus["metadata"]!["labels"] = new JsonObject { ["via-status"] = "yes" };
-        withStatus["metadata"]!["uid"] = "not-the-uid";
         withStatus["spec"]!["type"] = "NodePort";
+        // A uid in the body is a precondition, on /status as on the object.
+        var otherUid = (JsonObject)withStatus.DeepClone();
+        otherUid["metadata"]!["uid"] = "not-the-uid";
+        var refused = await s.PutAsync(Services + "/st/status", otherUid);
+        Assert.Equal(HttpStatusCode.Conflict, refused.Code);
+        Assert.Contains("UID in precondition: not-the-uid", refused.Str("message"));
         var st = await s.PutAsync(Services + "/st/status", withStatus);
         Assert.Equal(HttpStatusCode.OK, st.Code);
         Assert.Equal("192.0.2.1", st.Obj["status"]!["loadBalancer"]!["ingress"]![0]!["ip"]!.ToString());
