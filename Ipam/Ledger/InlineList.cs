@@ -102,10 +102,16 @@ internal struct InlineList<T> where T : class
         return found;
     }
 
-    public readonly TResult[] ToArray<TResult>(Func<T, TResult> selector)
+    /// <summary>The items (those <paramref name="where"/> accepts, when given), each through <paramref name="selector"/>.</summary>
+    public readonly TResult[] ToArray<TResult>(Func<T, TResult> selector, Predicate<T>? where = null)
     {
-        var result = new TResult[_count];
-        for (int i = 0; i < _count; i++) result[i] = selector(this[i]);
+        int n = 0;
+        for (int i = 0; i < _count; i++)
+            if (where is null || where(this[i])) n++;
+        var result = new TResult[n];
+        n = 0;
+        for (int i = 0; i < _count; i++)
+            if (where is null || where(this[i])) result[n++] = selector(this[i]);
         return result;
     }
 

@@ -156,8 +156,11 @@ public sealed partial class IpamLedger
         _services.TryGetValue(serviceKey, out var svc)
             ? new ServiceAllocation(svc.Key, svc.Addresses.ToArray(a => a.Address), AllocatedFrom(svc),
                 svc.SharingKey.Length == 0 ? null : svc.SharingKey, svc.Ports,
-                svc.Addresses.FindAll(a => a.Range is null).ConvertAll(a => a.Address).ToArray())
+                svc.Addresses.ToArray(a => a.Address, where: a => a.Range is null))
             : null;
+
+    /// <summary>Whether the ledger holds anything for a Service; <see cref="AllocationOf"/> without building the answer.</summary>
+    public bool Knows(string serviceKey) => _services.ContainsKey(serviceKey);
 
     /// <summary>The Services holding an address, in registration order.</summary>
     public IReadOnlyList<string> ServicesOn(IpAddr address) =>

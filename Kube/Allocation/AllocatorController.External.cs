@@ -70,7 +70,7 @@ public sealed partial class AllocatorController
                     $"Assigned {string.Join(", ", addresses)} from pool {pool.Name} ({pool.IpamSource})");
                 _log.LogInformation("{Service}: assigned {Addresses} from external pool {Pool}", key, string.Join(", ", addresses), pool.Name);
             }
-            await WriteBackAsync(svc, text, pool.Name, pool.PoolType, skipDad: false, ct).ConfigureAwait(false);
+            if (PlanWriteBack(svc, text, pool.Name, pool.PoolType, skipDad: false) is { } plan) await WriteBackAsync(svc, plan, ct).ConfigureAwait(false);
         }
         catch (ExternalIpamException e)
         {

@@ -53,7 +53,7 @@ public sealed partial class AllocatorController
         if (svc.Spec.ClusterIP == "None") return null; // headless: nothing to balance
 
         var reference = EventRecorder.ReferenceTo(svc);
-        if (_ledger.AllocationOf(key) is null && ServiceGroupTranslator.ToExistingAllocation(svc, key) is { } existing &&
+        if (!_ledger.Knows(key) && ServiceGroupTranslator.ToExistingAllocation(svc, key) is { } existing &&
             svc.Metadata.Annotation(Annotations.AllocatedBy) == Annotations.AllocatedByValue && !HoldsExternal(svc))
         {
             var adopted = _ledger.Assign(existing);
@@ -96,23 +96,28 @@ public sealed partial class AllocatorController
             _events.Record(reference, EventTypes.Normal, "AddressReleased", $"Released {string.Join(", ", result.Released)}");
 
         var addresses = result.Addresses.Select(a => a.ToString()).ToList();
-        if (!NeedsWriteBack(svc, addresses, result.AllocatedFrom, result.PoolType, result.SkipIPv6Dad)) return null;
-        var (allocatedFrom, poolType, skipDad) = (result.AllocatedFrom, result.PoolType, result.SkipIPv6Dad);
+        if (PlanWriteBack(svc, addresses, result.AllocatedFrom, result.PoolType, result.SkipIPv6Dad) is not { } plan) return null;
         if (result.Released.Count > 0)
         {
             // An address this Service gave up must leave its status before the gate lets another Service take it.
-            await WriteBackAsync(svc, addresses, allocatedFrom, poolType, skipDad, ct).ConfigureAwait(false);
+            await WriteBackAsync(svc, plan, ct).ConfigureAwait(false);
             return null;
         }
-        return c => WriteBackAsync(svc, addresses, allocatedFrom, poolType, skipDad, c);
+        return c => WriteBackAsync(svc, plan, c);
     }
 
-    /// <summary>False when the Service already says exactly what <see cref="WriteBackAsync"/> would write: the usual
-    /// case for the updates our own writes cause, which then cost no allocation and no request.</summary>
-    private static bool NeedsWriteBack(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType, bool skipDad)
+    /// <summary>What publishing a decision still has to write: the annotations when any differs (null otherwise), and
+    /// whether the ingress does.</summary>
+    private sealed record WriteBack(IReadOnlyList<string> Addresses, Dictionary<string, string?>? Annotations, bool StatusDue);
+
+    /// <summary>Null when the Service already says exactly what the decision would write: the usual case for the
+    /// updates our own writes cause, which then cost no request.</summary>
+    private static WriteBack? PlanWriteBack(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType, bool skipDad)
     {
         var annotations = WriteBackAnnotations(svc, allocatedFrom, poolType, skipDad);
-        return !IngressWriter.HasAnnotations(svc, annotations) || !IngressWriter.Shows(svc, addresses);
+        var annotationsDue = !IngressWriter.HasAnnotations(svc, annotations);
+        var statusDue = !IngressWriter.Shows(svc, addresses);
+        return annotationsDue || statusDue ? new WriteBack(addresses, annotationsDue ? annotations : null, statusDue) : null;
     }
 
     private static Dictionary<string, string?> WriteBackAnnotations(V1Service svc, string allocatedFrom, string? poolType, bool skipDad)
@@ -128,22 +133,19 @@ public sealed partial class AllocatorController
         return annotations;
     }
 
-    private async Task WriteBackAsync(V1Service svc, IReadOnlyList<string> addresses, string allocatedFrom, string? poolType,
-        bool skipDad, CancellationToken ct)
+    private async Task WriteBackAsync(V1Service svc, WriteBack plan, CancellationToken ct)
     {
-        var annotations = WriteBackAnnotations(svc, allocatedFrom, poolType, skipDad);
-        var annotationsDue = !IngressWriter.HasAnnotations(svc, annotations);
-        if (!IngressWriter.Shows(svc, addresses))
+        if (plan.StatusDue)
         {
             // Status and annotations in one write to /status, resourceVersion as the precondition: consumers never
             // see an address without the annotations that say what it is, and a burst costs one request, one new
             // version and one watch event per Service. Should a server drop metadata sent to /status (custom
             // resources' status strategies do; a Service's does not), the Service comes back with the address and
             // without the annotations, and the next pass writes them below.
-            await _ingress.WriteAsync(svc, svc.Metadata.ResourceVersion, addresses, ct, annotationsDue ? annotations : null).ConfigureAwait(false);
+            await _ingress.WriteAsync(svc, svc.Metadata.ResourceVersion, plan.Addresses, ct, plan.Annotations).ConfigureAwait(false);
             return;
         }
-        if (annotationsDue)
+        if (plan.Annotations is { } annotations)
         {
             var patched = await _ingress.PatchAnnotationsAsync(svc.Metadata.NamespaceProperty, svc.Metadata.Name, annotations, ct).ConfigureAwait(false);
             // Re-created since we decided: let the retry decide again for the new object.

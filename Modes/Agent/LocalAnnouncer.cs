@@ -174,7 +174,7 @@ public sealed class LocalAnnouncer : IAddressAnnouncer, IDisposable
     {
         foreach (var old in change.Removed)
         {
-            _failures.Remove(old.Address);
+            _failures.Remove(ElectionKey.Normalize(old.Address));
             Delete(old.Address, old.LinkIndex, old.PrefixLength, "notDesired");
         }
         var added = new List<IPAddress>();

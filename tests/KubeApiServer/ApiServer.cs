@@ -338,18 +338,15 @@ public sealed partial class ApiServer
             {
                 merged = (JsonObject)oldServed.DeepClone();
                 if (body["status"] is { } st) merged["status"] = st.DeepClone(); else merged.Remove("status");
-                // The built-in types' status strategies (Service, Node, Namespace, Pod) reset only the spec: labels and
-                // annotations sent to /status are stored, as on a main-resource update. Custom resources' status
-                // writes never touch metadata (ResetObjectMetaForStatus).
+                // The status strategies of the built-in types with status that purelb writes or reads (Service, Node,
+                // Namespace) reset only the spec: labels and annotations sent to /status are stored, as on a
+                // main-resource update. (A Pod's also keeps its owner references; nothing here writes pods/status.)
+                // Custom resources' status writes never touch metadata (ResetObjectMetaForStatus).
                 if (!t.Type.IsCustom && !Faults.StatusWritesDropMetadata)
                 {
                     KeepSystemMetadata(md, oldMd);
-                    // A Pod's status strategy also keeps its owners.
-                    if (t.Type.Kind == "Pod")
-                    {
-                        if (oldMd["ownerReferences"] is { } owners) md["ownerReferences"] = owners.DeepClone(); else md.Remove("ownerReferences");
-                    }
-                    merged["metadata"] = md.DeepClone();
+                    body.Remove("metadata");
+                    merged["metadata"] = md;
                 }
             }
             else

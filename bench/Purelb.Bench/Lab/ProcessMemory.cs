@@ -47,7 +47,7 @@ public static class ProcessMemory
                 case "Rss:" when isExe: exeText += kb; break;
                 case "Rss:" when path.StartsWith('/'): libs += kb; break;
                 case "Rss:": anon += kb; break;
-                case "Anonymous:" when isExe: exeDataCow += kb; exeDataFile -= kb; break;
+                case "Anonymous:" when isExe && perms.StartsWith("rw", StringComparison.Ordinal): exeDataCow += kb; exeDataFile -= kb; break;
             }
         }
         return string.Create(CultureInfo.InvariantCulture,

@@ -42,6 +42,7 @@ public class InlineListTests
             }
             Assert.Equal(expected.Count, inline.Count);
             Assert.Equal(expected, inline.ToArray(i => i));
+            Assert.Equal(expected.Where(i => i.ToString().EndsWith('1')).Select(i => i.ToString()), inline.ToArray(i => i.ToString(), where: i => i.ToString().EndsWith('1')));
             var walked = new List<Item>();
             foreach (var i in inline) walked.Add(i);
             Assert.Equal(expected, walked);

@@ -36,7 +36,10 @@ public class LedgerScenarioTests
         var ledger = Ledger(Local("default", v4: [P("1.2.3.0/32")]));
         ledger.Allocate("ns/svc1").Ok("1.2.3.0");
         ledger.Allocate("ns/svc2").Fails(AllocationError.PoolExhausted);
+        Assert.True(ledger.Knows("ns/svc1"));
+        Assert.False(ledger.Knows("ns/svc2"));
         ledger.Release("ns/svc1");
+        Assert.False(ledger.Knows("ns/svc1"));
         ledger.Allocate("ns/svc2").Ok("1.2.3.0");
     }
 
