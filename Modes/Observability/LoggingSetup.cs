@@ -1,42 +1,23 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
+using Purelb.Modes.Observability.Logging;
 
 namespace Purelb.Modes.Observability;
 
 /// <summary>One logger factory per process: text for people, JSON lines for log pipelines.</summary>
 public static class LoggingSetup
 {
-    public static ILoggerFactory Create(string format, string level)
+    public static ILoggerFactory Create(string format, string level) => Create(format, level, Console.OpenStandardOutput());
+
+    public static ILoggerFactory Create(string format, string level, Stream output)
     {
         var minimum = ParseLevel(level);
-        return LoggerFactory.Create(builder =>
+        ILogLineFormat lines = format.Trim().ToLowerInvariant() switch
         {
-            builder.SetMinimumLevel(minimum);
-            // Library chatter (HTTP client handlers) stays out of info-level logs.
-            builder.AddFilter("System.Net.Http", LogLevel.Warning);
-            switch (format.Trim().ToLowerInvariant())
-            {
-                case "json":
-                    builder.AddJsonConsole(o =>
-                    {
-                        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-                        o.UseUtcTimestamp = true;
-                        o.IncludeScopes = false;
-                    });
-                    break;
-                case "text":
-                    builder.AddSimpleConsole(o =>
-                    {
-                        o.SingleLine = true;
-                        o.TimestampFormat = "HH:mm:ss.fff ";
-                        o.UseUtcTimestamp = true;
-                        o.ColorBehavior = Console.IsOutputRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
-                    });
-                    break;
-                default:
-                    throw new ArgumentException($"--log-format must be text or json, not '{format}'");
-            }
-        });
+            "json" => new JsonLogFormat(),
+            "text" => new TextLogFormat(),
+            _ => throw new ArgumentException($"--log-format must be text or json, not '{format}'"),
+        };
+        return new LineLoggerFactory(minimum, new LogLineWriter(output, lines));
     }
 
     /// <summary>Accepts our names and upstream's (PURELB_LOG_LEVEL=debug).</summary>
