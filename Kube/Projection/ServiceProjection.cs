@@ -68,15 +68,20 @@ public sealed class ServiceProjection
         foreach (var (key, value) in all)
         {
             if (!key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)) continue;
-            // Addresses and sharing keys differ per Service; pool names, "true" and our own values repeat.
-            ours[i++] = new(Share(key)!, key is Annotations.Addresses ? value : Share(value)!);
+            // Pool names, "true" and our own values repeat across Services; requested and announced addresses do not.
+            ours[i++] = new(Share(key)!, IsPerService(key) ? value : Share(value)!);
         }
         // Most Services we allocated carry the very same set (allocated-by, allocated-from, pool-type): one map for
-        // all of them. A set naming its own addresses is unique and not worth a slot.
+        // all of them. A set naming its own addresses (requested, or announced by an agent) is unique: keeping it, and
+        // the joined key it is looked up by, would cost a kilobyte per Service for nothing.
         Array.Sort(ours, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        if (Array.Exists(ours, p => p.Key == Annotations.Addresses)) return new ReadOnlyStringMap(ours);
+        if (Array.Exists(ours, static p => IsPerService(p.Key))) return new ReadOnlyStringMap(ours);
         return Interned(_annotationSets, string.Join('\u001f', ours.Select(p => p.Key + "=" + p.Value)), ours, static o => new ReadOnlyStringMap(o));
     }
+
+    /// <summary>Annotations whose value names this Service's own addresses, so never repeats across Services.</summary>
+    private static bool IsPerService(string key) =>
+        key is Annotations.Addresses || key.StartsWith(Annotations.Announcing, StringComparison.Ordinal);
 
     /// <summary>
     /// The trimmed spec, one instance per distinct value: what is left of a spec is the same for most Services of a

@@ -139,8 +139,19 @@ public class ServiceProjectionTests
         Assert.Same(one.Spec, two.Spec);
         // Full() names its own addresses (purelb.io/addresses): such a set is never shared.
         Assert.NotSame(one.Metadata.Annotations, two.Metadata.Annotations);
+        var announced = Full();
+        announced.Metadata.Annotations.Remove(Annotations.Addresses);
+        // An agent's announcing annotation names the Service's own address too: neither the set nor the value is kept
+        // for sharing (two equal values from two reads stay two strings).
+        var a1 = projection.Slim(announced);
+        var a2 = projection.Slim(JsonSerializer.Deserialize(J(announced, k8s.SourceGenerationContext.Default.V1Service), k8s.SourceGenerationContext.Default.V1Service)!);
+        Assert.NotSame(a1.Metadata.Annotations, a2.Metadata.Annotations);
+        Assert.Equal(a1.Metadata.Annotation(Annotations.AnnouncingIpv4), a2.Metadata.Annotation(Annotations.AnnouncingIpv4));
+        Assert.NotSame(a1.Metadata.Annotation(Annotations.AnnouncingIpv4), a2.Metadata.Annotation(Annotations.AnnouncingIpv4));
+        Assert.Same(a1.Metadata.Annotation(Annotations.AllocatedFrom), a2.Metadata.Annotation(Annotations.AllocatedFrom));
         var plain = Full();
         plain.Metadata.Annotations.Remove(Annotations.Addresses);
+        plain.Metadata.Annotations.Remove(Annotations.AnnouncingIpv4);
         var three = projection.Slim(plain);
         Assert.Same(three.Metadata.Annotations, projection.Slim(plain).Metadata.Annotations);
         plain.Metadata.Annotations[Annotations.AllocatedFrom] = "another-pool";
