@@ -6,7 +6,8 @@ namespace Purelb.Kube;
 /// <summary>
 /// Source-generated JSON for exactly the Kubernetes kinds purelb reads or writes. The client library's own context
 /// covers every kind of the whole API; referencing it roots all of them in the native binary (about 10 MB), so the
-/// product goes through this one instead. Options match the library's: camelCase, nulls omitted, RFC 3339 times.
+/// product goes through this one instead. Nodes are read metadata only (<see cref="MetadataOnlyConverter{T}"/>), without the
+/// model's generated graph. Options match the library's: camelCase, nulls omitted, RFC 3339 times.
 /// </summary>
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -14,10 +15,6 @@ namespace Purelb.Kube;
     Converters = [typeof(KubeTimeJsonConverter)])]
 [JsonSerializable(typeof(V1Service))]
 [JsonSerializable(typeof(V1ServiceList))]
-[JsonSerializable(typeof(V1Node))]
-[JsonSerializable(typeof(V1NodeList))]
-[JsonSerializable(typeof(V1Namespace))]
-[JsonSerializable(typeof(V1NamespaceList))]
 [JsonSerializable(typeof(Corev1Event))]
 [JsonSerializable(typeof(Corev1EventList))]
 [JsonSerializable(typeof(V1EndpointSlice))]

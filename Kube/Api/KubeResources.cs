@@ -1,5 +1,7 @@
 using k8s;
 using k8s.Models;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Purelb.Kube;
 
@@ -15,11 +17,8 @@ public static class KubeResources
     /// for the informers, whose objects are trimmed anyway. Never for a read that is written back.</summary>
     public static readonly KubeResource<V1Service, V1ServiceList> TrimmedServices = CreateTrimmedServices();
 
-    public static readonly KubeResource<V1Node, V1NodeList> Nodes =
-        KubeResource.Create("", "v1", "Node", "nodes", false, Json.V1Node, Json.V1NodeList);
-
-    public static readonly KubeResource<V1Namespace, V1NamespaceList> Namespaces =
-        KubeResource.Create("", "v1", "Namespace", "namespaces", false, Json.V1Namespace, Json.V1NamespaceList);
+    /// <summary>Metadata only (<see cref="MetadataOnlyConverter{T}"/>): the agent reads its own Node's uid and labels.</summary>
+    public static readonly KubeResource<V1Node, V1NodeList> Nodes = MetadataOnly<V1Node, V1NodeList>("", "v1", "Node", "nodes", false);
 
     public static readonly KubeResource<Corev1Event, Corev1EventList> Events =
         KubeResource.Create("", "v1", "Event", "events", true, Json.Corev1Event, Json.Corev1EventList);
@@ -38,5 +37,15 @@ public static class KubeResources
     {
         var json = TrimmedServiceConverter.CreateContext();
         return KubeResource.Create("", "v1", "Service", "services", true, json.V1Service, json.V1ServiceList);
+    }
+
+    private static KubeResource<T, TList> MetadataOnly<T, TList>(string group, string version, string kind, string plural, bool namespaced)
+        where T : class, IKubernetesObject<V1ObjectMeta>, new()
+        where TList : class, IItems<T>, IMetadata<V1ListMeta>, new()
+    {
+        var options = new JsonSerializerOptions(Json.Options);
+        return KubeResource.Create(group, version, kind, plural, namespaced,
+            JsonMetadataServices.CreateValueInfo<T>(options, new MetadataOnlyConverter<T>()),
+            JsonMetadataServices.CreateValueInfo<TList>(options, new MetadataOnlyListConverter<T, TList>()));
     }
 }

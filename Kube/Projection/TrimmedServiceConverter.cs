@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using k8s.Models;
+using static Purelb.Kube.JsonReading;
 
 namespace Purelb.Kube;
 
@@ -119,74 +120,5 @@ public sealed class TrimmedServiceConverter : JsonConverter<V1Service>
         else if (r.ValueTextEquals("ports"u8)) entry.Ports = JsonSerializer.Deserialize(ref Value(ref r), Json.IListV1PortStatus);
         else return false;
         return true;
-    }
-
-    /// <summary>Reads one property of <typeparamref name="T"/> with the reader on its name; false leaves the value
-    /// to be skipped.</summary>
-    private delegate bool FieldReader<in T>(ref Utf8JsonReader reader, T target);
-
-    /// <summary>Reads one array element with the reader on its first token.</summary>
-    private delegate T ElementReader<out T>(ref Utf8JsonReader reader);
-
-    /// <summary>An object (or null) into a new <typeparamref name="T"/>, one property at a time; what
-    /// <paramref name="field"/> does not read is skipped.</summary>
-    private static T? ReadObject<T>(ref Utf8JsonReader reader, FieldReader<T> field) where T : class, new()
-    {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartObject);
-        var target = new T();
-        while (NextProperty(ref reader))
-            if (!field(ref reader, target)) SkipValue(ref reader);
-        return target;
-    }
-
-    /// <summary>An array (or null) into a list, small: Services carry one or two of each.</summary>
-    private static List<T>? ReadArray<T>(ref Utf8JsonReader reader, ElementReader<T> element)
-    {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        Expect(ref reader, JsonTokenType.StartArray);
-        var list = new List<T>(2);
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            list.Add(element(ref reader));
-        return list;
-    }
-
-    /// <summary>Moves from a property name onto its value.</summary>
-    private static ref Utf8JsonReader Value(ref Utf8JsonReader reader)
-    {
-        if (!reader.Read()) throw new JsonException("Service ends inside a value");
-        return ref reader;
-    }
-
-    /// <summary>Advances to the next property name of the current object; false at its end.</summary>
-    private static bool NextProperty(ref Utf8JsonReader reader)
-    {
-        if (!reader.Read()) throw new JsonException("object ends early");
-        if (reader.TokenType == JsonTokenType.EndObject) return false;
-        if (reader.TokenType != JsonTokenType.PropertyName) throw new JsonException($"expected a property, got {reader.TokenType}");
-        return true;
-    }
-
-    private static string? ReadString(ref Utf8JsonReader reader)
-    {
-        Value(ref reader);
-        return reader.TokenType switch
-        {
-            JsonTokenType.Null => null,
-            JsonTokenType.String => reader.GetString(),
-            _ => throw new JsonException($"expected a string, got {reader.TokenType}"),
-        };
-    }
-
-    /// <summary>Skips the next value. TrySkip, not Skip: inside a list read from a stream the reader is not on its
-    /// final block (Skip refuses outright), though the serializer has buffered this whole Service before calling us.</summary>
-    private static void SkipValue(ref Utf8JsonReader reader)
-    {
-        if (!Value(ref reader).TrySkip()) throw new JsonException("Service ends inside a value");
-    }
-
-    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
-    {
-        if (reader.TokenType != type) throw new JsonException($"expected {type}, got {reader.TokenType}");
     }
 }
