@@ -6,8 +6,8 @@ namespace Purelb.Kube;
 /// <summary>
 /// Source-generated JSON for exactly the Kubernetes kinds purelb reads or writes. The client library's own context
 /// covers every kind of the whole API; referencing it roots all of them in the native binary (about 10 MB), so the
-/// product goes through this one instead. Nodes are read metadata only (<see cref="MetadataOnlyConverter{T}"/>), without the
-/// model's generated graph. Options match the library's: camelCase, nulls omitted, RFC 3339 times.
+/// product goes through this one instead. Nodes and EndpointSlices are read by their own trimming converters
+/// (<see cref="KubeResources"/>), without the models' generated graphs. Options match the library's: camelCase, nulls omitted, RFC 3339 times.
 /// </summary>
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -17,8 +17,6 @@ namespace Purelb.Kube;
 [JsonSerializable(typeof(V1ServiceList))]
 [JsonSerializable(typeof(Corev1Event))]
 [JsonSerializable(typeof(Corev1EventList))]
-[JsonSerializable(typeof(V1EndpointSlice))]
-[JsonSerializable(typeof(V1EndpointSliceList))]
 [JsonSerializable(typeof(V1Secret))]
 [JsonSerializable(typeof(V1SecretList))]
 [JsonSerializable(typeof(V1Lease))]

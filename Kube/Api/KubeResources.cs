@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
 namespace Purelb.Kube;
@@ -18,13 +19,15 @@ public static class KubeResources
     public static readonly KubeResource<V1Service, V1ServiceList> TrimmedServices = CreateTrimmedServices();
 
     /// <summary>Metadata only (<see cref="MetadataOnlyConverter{T}"/>): the agent reads its own Node's uid and labels.</summary>
-    public static readonly KubeResource<V1Node, V1NodeList> Nodes = MetadataOnly<V1Node, V1NodeList>("", "v1", "Node", "nodes", false);
+    public static readonly KubeResource<V1Node, V1NodeList> Nodes =
+        ReadBy<V1Node, V1NodeList>("", "v1", "Node", "nodes", false, new MetadataOnlyConverter<V1Node>());
 
     public static readonly KubeResource<Corev1Event, Corev1EventList> Events =
         KubeResource.Create("", "v1", "Event", "events", true, Json.Corev1Event, Json.Corev1EventList);
 
+    /// <summary>Trimmed (<see cref="TrimmedEndpointSliceConverter"/>): only what externalTrafficPolicy Local reads.</summary>
     public static readonly KubeResource<V1EndpointSlice, V1EndpointSliceList> EndpointSlices =
-        KubeResource.Create("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, Json.V1EndpointSlice, Json.V1EndpointSliceList);
+        ReadBy<V1EndpointSlice, V1EndpointSliceList>("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, new TrimmedEndpointSliceConverter());
 
     /// <summary>Read only: Netbox API tokens and CA bundles referenced by ServiceGroups.</summary>
     public static readonly KubeResource<V1Secret, V1SecretList> Secrets =
@@ -39,13 +42,16 @@ public static class KubeResources
         return KubeResource.Create("", "v1", "Service", "services", true, json.V1Service, json.V1ServiceList);
     }
 
-    private static KubeResource<T, TList> MetadataOnly<T, TList>(string group, string version, string kind, string plural, bool namespaced)
-        where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    /// <summary>A kind read and written by its own converter, lists too: no generated type information for the
+    /// model's graph is compiled in.</summary>
+    private static KubeResource<T, TList> ReadBy<T, TList>(string group, string version, string kind, string plural, bool namespaced,
+        JsonConverter<T> converter)
+        where T : class, IKubernetesObject<V1ObjectMeta>
         where TList : class, IItems<T>, IMetadata<V1ListMeta>, new()
     {
         var options = new JsonSerializerOptions(Json.Options);
         return KubeResource.Create(group, version, kind, plural, namespaced,
-            JsonMetadataServices.CreateValueInfo<T>(options, new MetadataOnlyConverter<T>()),
-            JsonMetadataServices.CreateValueInfo<TList>(options, new MetadataOnlyListConverter<T, TList>()));
+            JsonMetadataServices.CreateValueInfo<T>(options, converter),
+            JsonMetadataServices.CreateValueInfo<TList>(options, new ItemListConverter<T, TList>(converter)));
     }
 }

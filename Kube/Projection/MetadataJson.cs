@@ -1,0 +1,54 @@
+using System.Text.Json;
+using k8s.Models;
+using static Purelb.Kube.JsonReading;
+
+namespace Purelb.Kube;
+
+/// <summary>The part of object metadata the trimmed readers keep: name, namespace, uid, resourceVersion, labels and
+/// annotations (no managed fields, owner references or timestamps).</summary>
+public static class MetadataJson
+{
+    public static V1ObjectMeta Read(ref Utf8JsonReader reader) =>
+        ReadObject<V1ObjectMeta>(ref reader, MetadataField) ?? new V1ObjectMeta();
+
+    public static void Write(Utf8JsonWriter writer, V1ObjectMeta? md)
+    {
+        if (md is null) return;
+        writer.WriteStartObject("metadata"u8);
+        if (md.Name is not null) writer.WriteString("name"u8, md.Name);
+        if (md.NamespaceProperty is not null) writer.WriteString("namespace"u8, md.NamespaceProperty);
+        if (md.Uid is not null) writer.WriteString("uid"u8, md.Uid);
+        if (md.ResourceVersion is not null) writer.WriteString("resourceVersion"u8, md.ResourceVersion);
+        WriteMap(writer, "labels"u8, md.Labels);
+        WriteMap(writer, "annotations"u8, md.Annotations);
+        writer.WriteEndObject();
+    }
+
+    private static bool MetadataField(ref Utf8JsonReader r, V1ObjectMeta md)
+    {
+        if (r.ValueTextEquals("name"u8)) md.Name = ReadString(ref r);
+        else if (r.ValueTextEquals("namespace"u8)) md.NamespaceProperty = ReadString(ref r);
+        else if (r.ValueTextEquals("uid"u8)) md.Uid = ReadString(ref r);
+        else if (r.ValueTextEquals("resourceVersion"u8)) md.ResourceVersion = ReadString(ref r);
+        else if (r.ValueTextEquals("labels"u8)) md.Labels = ReadMap(ref Value(ref r));
+        else if (r.ValueTextEquals("annotations"u8)) md.Annotations = ReadMap(ref Value(ref r));
+        else return false;
+        return true;
+    }
+
+    private static Dictionary<string, string>? ReadMap(ref Utf8JsonReader reader) =>
+        ReadObject<Dictionary<string, string>>(ref reader, static (ref Utf8JsonReader r, Dictionary<string, string> map) =>
+        {
+            var key = r.GetString()!;
+            if (ReadString(ref r) is { } value) map[key] = value;
+            return true;
+        });
+
+    private static void WriteMap(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IDictionary<string, string>? map)
+    {
+        if (map is null) return;
+        writer.WriteStartObject(name);
+        foreach (var (key, value) in map) writer.WriteString(key, value);
+        writer.WriteEndObject();
+    }
+}
