@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Purelb.Modes.Observability;
+using Purelb.Tests.Kube;
 using Xunit;
 
 namespace Purelb.Tests.Observability;
@@ -15,15 +16,19 @@ public class LineLoggerTests
         return (LoggingSetup.Create(format, level, output), output);
     }
 
-    private static string[] Lines(MemoryStream output) =>
-        Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    /// <summary>What reached the stream once the factory is disposed (which writes out everything pending).</summary>
+    private static string[] Lines(ILoggerFactory loggers, MemoryStream output)
+    {
+        loggers.Dispose();
+        return Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
 
     [Fact]
     public void Text_lines_carry_time_level_category_event_and_message()
     {
         var (loggers, output) = Create("text");
         loggers.CreateLogger("purelb.agent").LogWarning(new EventId(7), "lease {Lease} lost after {Ms} ms", "purelb-node-a", 1500);
-        var line = Assert.Single(Lines(output));
+        var line = Assert.Single(Lines(loggers, output));
         Assert.Matches(new Regex(@"^\d{2}:\d{2}:\d{2}\.\d{3} warn: purelb\.agent\[7\] lease purelb-node-a lost after 1500 ms$"), line);
     }
 
@@ -35,7 +40,7 @@ public class LineLoggerTests
         try { throw new InvalidOperationException("first\nsecond"); }
         catch (Exception e) { thrown = e; }
         loggers.CreateLogger("c").LogError(thrown, "broke:\r\n{What}", "netlink");
-        var line = Assert.Single(Lines(output));
+        var line = Assert.Single(Lines(loggers, output));
         Assert.Contains("fail: c[0] broke: netlink System.InvalidOperationException: first second", line);
         Assert.Contains(nameof(Text_keeps_one_entry_on_one_line_with_its_exception), line);
     }
@@ -46,7 +51,7 @@ public class LineLoggerTests
         var (loggers, output) = Create("json");
         loggers.CreateLogger("purelb.allocator").LogInformation(new EventId(3), "allocated {Address} to {Service} ({Count}, {Shared})",
             "192.0.2.7", "default/web", 12, true);
-        var doc = JsonDocument.Parse(Assert.Single(Lines(output))).RootElement;
+        var doc = JsonDocument.Parse(Assert.Single(Lines(loggers, output))).RootElement;
         Assert.Matches(new Regex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"), doc.GetProperty("Timestamp").GetString()!);
         Assert.Equal(3, doc.GetProperty("EventId").GetInt32());
         Assert.Equal("Information", doc.GetProperty("LogLevel").GetString());
@@ -66,7 +71,7 @@ public class LineLoggerTests
     {
         var (loggers, output) = Create("json");
         loggers.CreateLogger("c").LogCritical(new TimeoutException("slow"), "quote \" and\nbreak {X}", "a\"b");
-        var line = Assert.Single(Lines(output));
+        var line = Assert.Single(Lines(loggers, output));
         var doc = JsonDocument.Parse(line).RootElement;
         Assert.Equal("quote \" and\nbreak a\"b", doc.GetProperty("Message").GetString());
         Assert.StartsWith("System.TimeoutException: slow", doc.GetProperty("Exception").GetString());
@@ -85,13 +90,13 @@ public class LineLoggerTests
         Assert.False(http.IsEnabled(LogLevel.Information));
         http.LogInformation("request started");
         http.LogWarning("retrying");
-        Assert.Collection(Lines(output),
+        Assert.Collection(Lines(loggers, output),
             l => Assert.EndsWith("purelb.agent[0] shown", l),
             l => Assert.EndsWith("System.Net.Http.HttpClient.Default.LogicalHandler[0] retrying", l));
 
         var (debug, debugOutput) = Create("text", "debug");
         debug.CreateLogger("purelb.agent").LogDebug("now shown");
-        Assert.Single(Lines(debugOutput));
+        Assert.Single(Lines(debug, debugOutput));
     }
 
     [Fact]
@@ -103,7 +108,7 @@ public class LineLoggerTests
             var log = loggers.CreateLogger($"thread{t}");
             for (int i = 0; i < 200; i++) log.LogInformation("entry {I} {Padding}", i, new string('x', 300 + t));
         });
-        var lines = Lines(output);
+        var lines = Lines(loggers, output);
         Assert.Equal(1600, lines.Length);
         foreach (var line in lines)
         {
@@ -118,5 +123,44 @@ public class LineLoggerTests
     {
         Assert.Throws<ArgumentException>(() => LoggingSetup.Create("xml", "info", new MemoryStream()));
         Assert.Throws<ArgumentException>(() => LoggingSetup.Create("text", "loud", new MemoryStream()));
+    }
+
+    [Fact]
+    public async Task Lines_go_out_without_a_flush_in_the_order_they_were_logged()
+    {
+        var output = new LockedStream();
+        var loggers = LoggingSetup.Create("text", "info", output);
+        var log = loggers.CreateLogger("burst");
+        for (int i = 0; i < 5000; i++) log.LogInformation("line {I}", i);
+        string[] lines = [];
+        await Eventually.True(() =>
+        {
+            lock (output) lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return lines.Length == 5000;
+        }, "all 5,000 lines written by the background drain");
+        for (int i = 0; i < lines.Length; i++) Assert.EndsWith($"burst[0] line {i}", lines[i]);
+        loggers.Dispose();
+    }
+
+    [Fact]
+    public void A_broken_standard_output_never_fails_the_caller()
+    {
+        var loggers = LoggingSetup.Create("json", "info", new BrokenStream());
+        var log = loggers.CreateLogger("c");
+        for (int i = 0; i < 3000; i++) log.LogError("entry {I} {Padding}", i, new string('x', 500));
+        loggers.Dispose();
+    }
+
+    /// <summary>Read while the drain writes: both sides under the stream's lock.</summary>
+    private sealed class LockedStream : MemoryStream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer) { lock (this) base.Write(buffer); }
+        public override void Write(byte[] buffer, int offset, int count) { lock (this) base.Write(buffer, offset, count); }
+    }
+
+    private sealed class BrokenStream : MemoryStream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer) => throw new IOException("broken pipe");
+        public override void Write(byte[] buffer, int offset, int count) => throw new IOException("broken pipe");
     }
 }
