@@ -7,7 +7,10 @@ using static Purelb.Kube.JsonReading;
 namespace Purelb.Kube;
 
 /// <summary>A list of a kind read by its own converter: list metadata (resourceVersion, continue) and the items
-/// through <paramref name="item"/>, without generated type information for the list or its items.</summary>
+/// through <paramref name="item"/>, without generated type information for the list or its items. The serializer
+/// hands a converter its whole value, so a list page (500 items, <see cref="ListWatch{T,TList}"/>) is buffered as JSON
+/// before it is read, where a generated list type would stream it; for the kinds read this way (the agent's own Node,
+/// EndpointSlices trimmed to a few fields) a page is about the size of the models it replaces.</summary>
 public sealed class ItemListConverter<T, TList>(JsonConverter<T> item) : JsonConverter<TList>
     where T : class
     where TList : class, IItems<T>, IMetadata<V1ListMeta>, new()

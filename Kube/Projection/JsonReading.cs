@@ -28,7 +28,7 @@ public static class JsonReading
         return target;
     }
 
-    /// <summary>An array (or null) into a list, small: Services carry one or two of each.</summary>
+    /// <summary>An array (or null) into a list, started small: the arrays read this way hold one or a few entries.</summary>
     public static List<T>? ReadArray<T>(ref Utf8JsonReader reader, ElementReader<T> element)
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
@@ -67,7 +67,7 @@ public static class JsonReading
     }
 
     /// <summary>Skips the next value. TrySkip, not Skip: inside a list read from a stream the reader is not on its
-    /// final block (Skip refuses outright), though the serializer has buffered this whole Service before calling us.</summary>
+    /// final block (Skip refuses outright), though the serializer has buffered the whole object before calling a converter.</summary>
     public static void SkipValue(ref Utf8JsonReader reader)
     {
         if (!Value(ref reader).TrySkip()) throw new JsonException("the object ends inside a value");

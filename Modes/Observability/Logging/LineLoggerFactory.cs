@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Purelb.Modes.Observability.Logging;
 
 /// <summary>
-/// The process's loggers: each writes one line per entry, in the chosen format, straight to standard output. It
+/// The process's loggers: each writes one line per entry, in the chosen format, to standard output (through one
+/// <see cref="LogLineWriter"/>, which batches the writes). It
 /// replaces the Microsoft console provider, whose options binding, dependency-injection container and background
 /// queue thread cost the agent on every node more memory than the logging itself (docs/performance.md).
 /// </summary>
