@@ -9,7 +9,8 @@ namespace Purelb.Modes.Observability.Logging;
 /// <summary>
 /// One JSON object per line with the field names of the .NET console logger's JSON output, so log pipelines set up
 /// for earlier builds keep working: Timestamp, EventId, LogLevel, Category, Message, Exception when there is one, and
-/// State holding the template's named values (numbers and booleans as such, anything else as its string).
+/// State holding the rendered Message and the template's named values (numbers and booleans as such, anything else
+/// as its string).
 /// </summary>
 public sealed class JsonLogFormat : ILogLineFormat
 {
@@ -29,16 +30,15 @@ public sealed class JsonLogFormat : ILogLineFormat
         json.WriteString("Category"u8, entry.Category);
         json.WriteString("Message"u8, entry.Message);
         if (entry.Exception is not null) json.WriteString("Exception"u8, entry.Exception.ToString());
-        if (entry.Values is { Count: > 0 } values)
+        // As the console logger: State always, its Message the rendered message, then the template's named values.
+        json.WriteStartObject("State"u8);
+        json.WriteString("Message"u8, entry.Message);
+        foreach (var (key, value) in entry.Values ?? [])
         {
-            json.WriteStartObject("State"u8);
-            foreach (var (key, value) in values)
-            {
-                json.WritePropertyName(key);
-                WriteValue(json, value);
-            }
-            json.WriteEndObject();
+            json.WritePropertyName(key);
+            WriteValue(json, value);
         }
+        json.WriteEndObject();
         json.WriteEndObject();
         json.Flush();
     }

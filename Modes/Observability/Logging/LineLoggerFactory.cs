@@ -34,5 +34,5 @@ public sealed class LineLoggerFactory : ILoggerFactory
     public void AddProvider(ILoggerProvider provider) =>
         throw new NotSupportedException("purelb logs only to standard output");
 
-    public void Dispose() => _writer.Flush();
+    public void Dispose() => _writer.Close();
 }

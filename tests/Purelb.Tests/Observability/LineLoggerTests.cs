@@ -58,6 +58,7 @@ public class LineLoggerTests
         Assert.Equal("purelb.allocator", doc.GetProperty("Category").GetString());
         Assert.Equal("allocated 192.0.2.7 to default/web (12, True)", doc.GetProperty("Message").GetString());
         var state = doc.GetProperty("State");
+        Assert.Equal("allocated 192.0.2.7 to default/web (12, True)", state.GetProperty("Message").GetString());
         Assert.Equal("192.0.2.7", state.GetProperty("Address").GetString());
         Assert.Equal(JsonValueKind.Number, state.GetProperty("Count").ValueKind);
         Assert.Equal(12, state.GetProperty("Count").GetInt32());
@@ -149,6 +150,51 @@ public class LineLoggerTests
         var log = loggers.CreateLogger("c");
         for (int i = 0; i < 3000; i++) log.LogError("entry {I} {Padding}", i, new string('x', 500));
         loggers.Dispose();
+    }
+
+    [Fact]
+    public void An_entry_that_cannot_be_formatted_is_logged_without_its_exception_and_never_throws()
+    {
+        foreach (var format in new[] { "text", "json" })
+        {
+            var output = new MemoryStream();
+            var loggers = LoggingSetup.Create(format, "info", output);
+            var log = loggers.CreateLogger("c");
+            log.LogError(new UnprintableException(), "first {Value}", new Unprintable());
+            log.LogInformation("second");
+            var lines = Lines(loggers, output);
+            Assert.Equal(2, lines.Length);
+            Assert.Contains("first", lines[0]);
+            Assert.DoesNotContain("second", lines[0]);
+            Assert.Contains("second", lines[1]);
+            if (format == "json") Assert.All(lines, l => JsonDocument.Parse(l));
+        }
+    }
+
+    [Fact]
+    public void After_dispose_lines_are_written_before_the_call_returns()
+    {
+        var output = new LockedStream();
+        var loggers = LoggingSetup.Create("text", "info", output);
+        var log = loggers.CreateLogger("late");
+        log.LogInformation("before");
+        loggers.Dispose();
+        log.LogInformation("after");
+        string text;
+        lock (output) text = Encoding.UTF8.GetString(output.ToArray());
+        Assert.EndsWith("late[0] after\n", text);
+        Assert.Contains("late[0] before\n", text);
+    }
+
+    private sealed class UnprintableException : Exception
+    {
+        public override string ToString() => throw new InvalidOperationException("no text");
+    }
+
+    private sealed class Unprintable : IFormattable
+    {
+        public string ToString(string? format, IFormatProvider? provider) => "shown";
+        public override string ToString() => "shown";
     }
 
     /// <summary>Read while the drain writes: both sides under the stream's lock.</summary>
