@@ -11,6 +11,9 @@ public static class KubeResources
 {
     private static KubeModelJsonContext Json => KubeModelJsonContext.Default;
 
+    // Declared before the resources that use it: static fields initialize in text order.
+    private static readonly JsonSerializerOptions ConverterOptions = new(Json.Options);
+
     public static readonly KubeResource<V1Service, V1ServiceList> Services =
         KubeResource.Create("", "v1", "Service", "services", true, Json.V1Service, Json.V1ServiceList);
 
@@ -49,9 +52,8 @@ public static class KubeResources
         where T : class, IKubernetesObject<V1ObjectMeta>
         where TList : class, IItems<T>, IMetadata<V1ListMeta>, new()
     {
-        var options = new JsonSerializerOptions(Json.Options);
         return KubeResource.Create(group, version, kind, plural, namespaced,
-            JsonMetadataServices.CreateValueInfo<T>(options, converter),
-            JsonMetadataServices.CreateValueInfo<TList>(options, new ItemListConverter<T, TList>(converter)));
+            JsonMetadataServices.CreateValueInfo<T>(ConverterOptions, converter),
+            JsonMetadataServices.CreateValueInfo<TList>(ConverterOptions, new ItemListConverter<T, TList>(converter)));
     }
 }

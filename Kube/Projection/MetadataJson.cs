@@ -1,19 +1,31 @@
 using System.Text.Json;
+using k8s;
 using k8s.Models;
 using static Purelb.Kube.JsonReading;
 
 namespace Purelb.Kube;
 
-/// <summary>The part of object metadata the trimmed readers keep: name, namespace, uid, resourceVersion, labels and
-/// annotations (no managed fields, owner references or timestamps).</summary>
+/// <summary>An object's apiVersion, kind and the part of its metadata the trimmed readers keep: name, namespace, uid,
+/// resourceVersion, labels and annotations (no managed fields, owner references or timestamps).</summary>
 public static class MetadataJson
 {
-    public static V1ObjectMeta Read(ref Utf8JsonReader reader) =>
-        ReadObject<V1ObjectMeta>(ref reader, MetadataField) ?? new V1ObjectMeta();
-
-    public static void Write(Utf8JsonWriter writer, V1ObjectMeta? md)
+    /// <summary>Reads apiVersion, kind or metadata into <paramref name="obj"/> when the reader is on one of those
+    /// property names; false for any other property, left for the caller.</summary>
+    public static bool ReadObjectField<T>(ref Utf8JsonReader r, T obj) where T : IKubernetesObject<V1ObjectMeta>
     {
-        if (md is null) return;
+        if (r.ValueTextEquals("apiVersion"u8)) obj.ApiVersion = ReadString(ref r);
+        else if (r.ValueTextEquals("kind"u8)) obj.Kind = ReadString(ref r);
+        else if (r.ValueTextEquals("metadata"u8)) obj.Metadata = ReadObject<V1ObjectMeta>(ref Value(ref r), MetadataField) ?? new V1ObjectMeta();
+        else return false;
+        return true;
+    }
+
+    /// <summary>Writes apiVersion, kind and the kept metadata as members of the object being written.</summary>
+    public static void WriteObjectFields<T>(Utf8JsonWriter writer, T obj) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        if (obj.ApiVersion is not null) writer.WriteString("apiVersion"u8, obj.ApiVersion);
+        if (obj.Kind is not null) writer.WriteString("kind"u8, obj.Kind);
+        if (obj.Metadata is not { } md) return;
         writer.WriteStartObject("metadata"u8);
         if (md.Name is not null) writer.WriteString("name"u8, md.Name);
         if (md.NamespaceProperty is not null) writer.WriteString("namespace"u8, md.NamespaceProperty);

@@ -17,21 +17,12 @@ namespace Purelb.Kube;
 public sealed class MetadataOnlyConverter<T> : JsonConverter<T> where T : class, IKubernetesObject<V1ObjectMeta>, new()
 {
     public override T? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        ReadObject<T>(ref reader, static (ref Utf8JsonReader r, T obj) =>
-        {
-            if (r.ValueTextEquals("apiVersion"u8)) obj.ApiVersion = ReadString(ref r);
-            else if (r.ValueTextEquals("kind"u8)) obj.Kind = ReadString(ref r);
-            else if (r.ValueTextEquals("metadata"u8)) obj.Metadata = MetadataJson.Read(ref Value(ref r));
-            else return false;
-            return true;
-        });
+        ReadObject<T>(ref reader, MetadataJson.ReadObjectField);
 
     public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
     {
         writer.WriteStartObject();
-        if (value.ApiVersion is not null) writer.WriteString("apiVersion"u8, value.ApiVersion);
-        if (value.Kind is not null) writer.WriteString("kind"u8, value.Kind);
-        MetadataJson.Write(writer, value.Metadata);
+        MetadataJson.WriteObjectFields(writer, value);
         writer.WriteEndObject();
     }
 }

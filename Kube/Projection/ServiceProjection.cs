@@ -65,17 +65,20 @@ public sealed class ServiceProjection
         if (count == 0) return null;
         var ours = new KeyValuePair<string, string>[count];
         var i = 0;
+        var perService = false;
         foreach (var (key, value) in all)
         {
             if (!key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)) continue;
             // Pool names, "true" and our own values repeat across Services; requested and announced addresses do not.
-            ours[i++] = new(Share(key)!, IsPerService(key) ? value : Share(value)!);
+            var unique = IsPerService(key);
+            perService |= unique;
+            ours[i++] = new(Share(key)!, unique ? value : Share(value)!);
         }
         // Most Services we allocated carry the very same set (allocated-by, allocated-from, pool-type): one map for
         // all of them. A set naming its own addresses (requested, or announced by an agent) is unique: keeping it, and
         // the joined key it is looked up by, would cost a kilobyte per Service for nothing.
         Array.Sort(ours, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        if (Array.Exists(ours, static p => IsPerService(p.Key))) return new ReadOnlyStringMap(ours);
+        if (perService) return new ReadOnlyStringMap(ours);
         return Interned(_annotationSets, string.Join('\u001f', ours.Select(p => p.Key + "=" + p.Value)), ours, static o => new ReadOnlyStringMap(o));
     }
 

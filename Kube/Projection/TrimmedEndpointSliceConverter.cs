@@ -16,10 +16,8 @@ public sealed class TrimmedEndpointSliceConverter : JsonConverter<V1EndpointSlic
     public override V1EndpointSlice? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         ReadObject<V1EndpointSlice>(ref reader, static (ref Utf8JsonReader r, V1EndpointSlice slice) =>
         {
-            if (r.ValueTextEquals("apiVersion"u8)) slice.ApiVersion = ReadString(ref r);
-            else if (r.ValueTextEquals("kind"u8)) slice.Kind = ReadString(ref r);
-            else if (r.ValueTextEquals("metadata"u8)) slice.Metadata = MetadataJson.Read(ref Value(ref r));
-            else if (r.ValueTextEquals("addressType"u8)) slice.AddressType = ReadString(ref r);
+            if (MetadataJson.ReadObjectField(ref r, slice)) return true;
+            if (r.ValueTextEquals("addressType"u8)) slice.AddressType = ReadString(ref r);
             else if (r.ValueTextEquals("endpoints"u8))
                 slice.Endpoints = ReadArray(ref Value(ref r), static (ref Utf8JsonReader e) =>
                     ReadObject<V1Endpoint>(ref e, EndpointField) ?? throw new JsonException("null endpoint"));
@@ -57,9 +55,7 @@ public sealed class TrimmedEndpointSliceConverter : JsonConverter<V1EndpointSlic
     public override void Write(Utf8JsonWriter writer, V1EndpointSlice value, JsonSerializerOptions options)
     {
         writer.WriteStartObject();
-        if (value.ApiVersion is not null) writer.WriteString("apiVersion"u8, value.ApiVersion);
-        if (value.Kind is not null) writer.WriteString("kind"u8, value.Kind);
-        MetadataJson.Write(writer, value.Metadata);
+        MetadataJson.WriteObjectFields(writer, value);
         if (value.AddressType is not null) writer.WriteString("addressType"u8, value.AddressType);
         if (value.Endpoints is { } endpoints)
         {

@@ -24,7 +24,9 @@ public sealed class JsonLogFormat : ILogLineFormat
         var json = _json ??= new Utf8JsonWriter(line, Options);
         json.Reset(line);
         json.WriteStartObject();
-        json.WriteString("Timestamp"u8, entry.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        Span<byte> time = stackalloc byte[32];
+        entry.Time.UtcDateTime.TryFormat(time, out var n, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        json.WriteString("Timestamp"u8, time[..n]);
         json.WriteNumber("EventId"u8, entry.EventId);
         json.WriteString("LogLevel"u8, LevelName(entry.Level));
         json.WriteString("Category"u8, entry.Category);

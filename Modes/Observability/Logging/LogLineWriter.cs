@@ -19,7 +19,7 @@ public sealed class LogLineWriter
     private readonly Lock _writeLock = new(); // one writer at a time, so batches go out in order
     private readonly Stream _output;
     private readonly ILogLineFormat _format;
-    private readonly ArrayBufferWriter<byte> _entry = new(512);
+    private ArrayBufferWriter<byte> _entry = new(512);
     private ArrayBufferWriter<byte> _pending = new(4096);
     private ArrayBufferWriter<byte> _writing = new(4096);
     private bool _scheduled;
@@ -38,6 +38,7 @@ public sealed class LogLineWriter
         {
             if (!TryFormat(entry)) return;
             _pending.Write(_entry.WrittenSpan);
+            if (_entry.Capacity > KeepCapacity) _entry = new ArrayBufferWriter<byte>(512);
             pressed = _pending.WrittenCount > BackPressureBytes;
             if (!pressed && !_closed && !_scheduled) schedule = _scheduled = true;
         }

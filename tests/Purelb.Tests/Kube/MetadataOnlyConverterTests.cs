@@ -69,7 +69,8 @@ public class MetadataOnlyConverterTests
 
     [Theory]
     [InlineData("""{"metadata":{"name":7}}""")]
-    [InlineData("""{"metadata":{"labels":{"a":"b"}""")]
+    [InlineData("""{"metadata":{"uid":{}}}""")]
+    [InlineData("""{"kind":["Node"]}""")]
     [InlineData("""[{"metadata":{}}]""")]
     [InlineData("""{"metadata":{"labels":["a"]}}""")]
     public void Malformed_JSON_is_a_JsonException(string json)
