@@ -2,12 +2,13 @@ using System.CommandLine;
 using Purelb.Election;
 using Purelb.Modes.Agent;
 using Purelb.Modes.Agent.Model;
+using Purelb.Modes.Memory;
 
 namespace Purelb.Modes;
 
 public static class AgentCommand
 {
-    public static Command Build()
+    public static Command Build(PageResidency residency)
     {
         var options = new AgentOptions();
         var command = options.Build();
@@ -35,7 +36,7 @@ public static class AgentCommand
                 string.IsNullOrEmpty(instance) ? Guid.NewGuid().ToString() : instance,
                 timing!,
                 result.GetValue(options.BgpMode)!,
-                result.GetValue(options.BgpEndpoint)!), ct);
+                result.GetValue(options.BgpEndpoint)!), residency, ct);
         });
         return command;
     }

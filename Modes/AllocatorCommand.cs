@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Purelb.Kube.Allocation;
 using Purelb.Modes.Allocator;
+using Purelb.Modes.Memory;
 
 namespace Purelb.Modes;
 
 public static class AllocatorCommand
 {
-    public static Command Build()
+    public static Command Build(PageResidency residency)
     {
         var kubeconfig = CommonOptions.Kubeconfig();
         var ns = CommonOptions.Namespace();
@@ -38,7 +39,7 @@ public static class AllocatorCommand
             result.GetValue(logFormat)!,
             result.GetValue(metrics)!,
             result.GetValue(unclassed),
-            result.GetValue(workers)), ct));
+            result.GetValue(workers)), residency, ct));
         return command;
     }
 

@@ -3,6 +3,7 @@ using Purelb.Election;
 using Purelb.Kube;
 using Purelb.Kube.Agent;
 using Purelb.Modes.Agent.Model;
+using Purelb.Modes.Memory;
 using Purelb.Modes.Observability;
 using Purelb.Bgp;
 using Purelb.Modes.Agent.Remote;
@@ -20,13 +21,14 @@ public sealed record AgentHostOptions(
 /// </summary>
 public static class AgentHost
 {
-    public static async Task<int> RunAsync(AgentHostOptions options, CancellationToken ct)
+    public static async Task<int> RunAsync(AgentHostOptions options, PageResidency residency, CancellationToken ct)
     {
         using var loggers = LoggingSetup.Create(options.LogFormat, options.LogLevel);
         var log = loggers.CreateLogger("purelb.agent");
         log.LogInformation("purelb agent {Version}: node={Node} namespace={Namespace} lease={Lease} renew={Renew} fenceAfter={Fence} metrics={Metrics}",
             VersionCommand.Version, options.NodeName, options.Namespace, options.Timing.LeaseDuration, options.Timing.RenewPeriod,
             options.Timing.FenceAfter, options.MetricsAddress);
+        log.LogInformation("memory: {Residency}", residency.Outcome);
         KubeApiClient api;
         RtNetlink rt;
         try
@@ -98,7 +100,7 @@ public static class AgentHost
             try { await Task.Delay(20, ct); }
             catch (OperationCanceledException) { }
         }
-        if (controller.IsSynced) StartupMemory.Release();
+        if (controller.IsSynced) StartupMemory.Release(residency, log);
         var electorTask = elector.RunAsync(stop.Token);
         var eventsTask = events.RunAsync(stop.Token);
         // Started once the remote desired set is loaded: its first RIB pass withdraws what nobody wants.

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Purelb.Kube;
 using Purelb.Kube.Allocation;
+using Purelb.Modes.Memory;
 using Purelb.Modes.Observability;
 
 namespace Purelb.Modes.Allocator;
@@ -12,13 +13,14 @@ public sealed record AllocatorHostOptions(
 /// <summary>Composition root of `purelb allocator`: builds every part with plain constructors and runs them until SIGTERM.</summary>
 public static class AllocatorHost
 {
-    public static async Task<int> RunAsync(AllocatorHostOptions options, CancellationToken ct)
+    public static async Task<int> RunAsync(AllocatorHostOptions options, PageResidency residency, CancellationToken ct)
     {
         using var loggers = LoggingSetup.Create(options.LogFormat, options.LogLevel);
         var log = loggers.CreateLogger("purelb.allocator");
         log.LogInformation("purelb allocator {Version}: namespace={Namespace} kubeconfig={Kubeconfig} metrics={Metrics} handle-unclassed={Unclassed} workers={Workers}",
             VersionCommand.Version, options.Namespace == "" ? "(all)" : options.Namespace, options.Kubeconfig ?? "(in-cluster)",
             options.MetricsAddress, options.HandleUnclassed, options.Workers);
+        log.LogInformation("memory: {Residency}", residency.Outcome);
         KubeApiClient api;
         try
         {
@@ -47,7 +49,7 @@ public static class AllocatorHost
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         informers.Start(stop.Token);
         var eventsTask = events.RunAsync(stop.Token);
-        var startupRelease = ReleaseStartupMemoryWhenReadyAsync(controller, stop.Token);
+        var startupRelease = ReleaseStartupMemoryWhenReadyAsync(controller, residency, log, stop.Token);
         try
         {
             await controller.RunAsync(stop.Token);
@@ -63,12 +65,13 @@ public static class AllocatorHost
     }
 
     /// <summary>After the first lists and the adoption of every existing allocation (see <see cref="StartupMemory"/>).</summary>
-    private static async Task ReleaseStartupMemoryWhenReadyAsync(AllocatorController controller, CancellationToken ct)
+    private static async Task ReleaseStartupMemoryWhenReadyAsync(AllocatorController controller, PageResidency residency,
+        ILogger log, CancellationToken ct)
     {
         try
         {
             while (!controller.IsReady) await Task.Delay(100, ct);
-            StartupMemory.Release();
+            StartupMemory.Release(residency, log);
         }
         catch (OperationCanceledException)
         {

@@ -205,6 +205,35 @@ public sealed class AgentEndToEndTests(AgentLabFixture fixture, ITestOutputHelpe
         Lab.DeleteService("manual");
     }
 
+    [Fact]
+    public async Task Agents_fault_in_their_binary_a_page_at_a_time_and_drop_start_up_pages_once_synced()
+    {
+        await Lab.WaitForAllAgentsAsync();
+        foreach (var (node, agent) in Lab.Agents)
+        {
+            var exe = File.ResolveLinkTarget($"/proc/{agent.Pid}/exe", returnFinalTarget: true)!.FullName;
+            var flags = ExecutableVmFlags(agent.Pid, exe);
+            Assert.NotEmpty(flags);
+            // "uw": registered with the userfaultfd that switches fault-around off (Modes/Memory/PageResidency.cs).
+            Assert.All(flags, f => Assert.Contains("uw", f.Split(' ')));
+            await Lab.EventuallyAsync(() => agent.Lines(), l => l.Any(x => x.Contains("memory: start-up pages dropped:")),
+                $"{node} dropping its start-up pages");
+            Assert.Contains(agent.Lines(), l => l.Contains("memory: fault-around off for"));
+        }
+    }
+
+    private static List<string> ExecutableVmFlags(int pid, string exe)
+    {
+        var flags = new List<string>();
+        bool inside = false;
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-')) inside = line.EndsWith(" " + exe, StringComparison.Ordinal);
+            else if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal)) flags.Add(line["VmFlags:".Length..].Trim());
+        }
+        return flags;
+    }
+
     private PacketCapture CaptureOnControlPlane()
     {
         using var ns = NetworkNamespace.Open(Lab.Net.ControlPlane.Name);
