@@ -101,6 +101,7 @@ public static class AgentHost
             catch (OperationCanceledException) { }
         }
         if (controller.IsSynced) StartupMemory.Release(residency, log);
+        var settleTask = StartupMemory.SettleLaterAsync(residency, log, stop.Token);
         var electorTask = elector.RunAsync(stop.Token);
         var eventsTask = events.RunAsync(stop.Token);
         // Started once the remote desired set is loaded: its first RIB pass withdraws what nobody wants.
@@ -131,7 +132,7 @@ public static class AgentHost
         for (int i = 0; i < 50 && bgp is { Status: { Ready: true, Announced: > 0 } }; i++) await Task.Delay(20, CancellationToken.None);
         log.LogInformation("stopped: withdrawn={Withdrawn} lease={Deletion} {Error}", report.Withdrawn, report.Deletion, report.Error ?? "");
         stop.Cancel();
-        try { await Task.WhenAll(controllerTask, electorTask, bgpTask, eventsTask).WaitAsync(TimeSpan.FromSeconds(2)); }
+        try { await Task.WhenAll(controllerTask, electorTask, bgpTask, eventsTask, settleTask).WaitAsync(TimeSpan.FromSeconds(2)); }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
         return 0;
     }

@@ -72,6 +72,7 @@ public static class AllocatorHost
         {
             while (!controller.IsReady) await Task.Delay(100, ct);
             StartupMemory.Release(residency, log);
+            await StartupMemory.SettleLaterAsync(residency, log, ct);
         }
         catch (OperationCanceledException)
         {

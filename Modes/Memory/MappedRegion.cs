@@ -2,17 +2,22 @@ using System.Globalization;
 
 namespace Purelb.Modes.Memory;
 
-/// <summary>One line of /proc/self/maps: an address range, its protection and what backs it.</summary>
-public readonly record struct MappedRegion(ulong Start, ulong End, bool Readable, bool Writable, bool Executable, bool Private, string Path)
+/// <summary>
+/// One line of /proc/self/maps. Two equal values describe the same mapping: same range, protection, file
+/// (device and inode) and offset.
+/// </summary>
+public readonly record struct MappedRegion(
+    ulong Start, ulong End, bool Readable, bool Writable, bool Executable, bool Private,
+    ulong Offset, string Device, ulong Inode, string Path)
 {
     public ulong Length => End - Start;
 
     /// <summary>
-    /// A private mapping of an ordinary file: the binary and its libraries. memfd, device and deleted-file mappings
-    /// are someone else's business (the JIT's double mapping is a shared memfd), so they are left alone.
+    /// A private mapping of an ordinary file: the binary and its libraries. Device files and deleted files (memfd
+    /// mappings show as deleted files) are someone else's business and are left alone.
     /// </summary>
     public bool IsPrivateFile =>
-        Private && Readable && Path.StartsWith('/') && !Path.StartsWith("/memfd:", StringComparison.Ordinal) &&
+        Private && Readable && Inode != 0 && Path.StartsWith('/') &&
         !Path.StartsWith("/dev/", StringComparison.Ordinal) && !Path.EndsWith(" (deleted)", StringComparison.Ordinal);
 
     /// <summary>Parses the kernel's text; lines it cannot read are skipped rather than guessed at.</summary>
@@ -26,37 +31,36 @@ public readonly record struct MappedRegion(ulong Start, ulong End, bool Readable
         return regions;
     }
 
-    // "start-end perms offset dev inode   path", the path (which may hold spaces) starting after the inode's padding.
+    // "start-end perms offset dev inode   path": the path may hold spaces (and the kernel escapes a newline in it as
+    // \012), so it is everything after the inode's padding.
     private static bool TryParseLine(ReadOnlySpan<char> line, out MappedRegion region)
     {
         region = default;
-        int dash = line.IndexOf('-');
-        if (dash <= 0) return false;
-        var rest = line[(dash + 1)..];
-        int space = rest.IndexOf(' ');
-        if (space <= 0) return false;
-        if (!ulong.TryParse(line[..dash], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var start) ||
-            !ulong.TryParse(rest[..space], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var end) || end <= start)
+        if (!NextField(ref line, out var range) || !NextField(ref line, out var perms) ||
+            !NextField(ref line, out var offset) || !NextField(ref line, out var device) || !NextField(ref line, out var inode))
             return false;
-        rest = rest[(space + 1)..];
-        if (rest.Length < 4) return false;
-        var perms = rest[..4];
-        rest = rest[4..];
-        // offset, device and inode, then the path if any.
-        for (int field = 0; field < 3; field++)
-        {
-            rest = rest.TrimStart(' ');
-            int next = rest.IndexOf(' ');
-            if (next < 0)
-            {
-                if (field < 2 || rest.IsEmpty) return false;
-                rest = [];
-                break;
-            }
-            rest = rest[next..];
-        }
+        int dash = range.IndexOf('-');
+        if (dash <= 0 || perms.Length != 4 || !IsPermissions(perms) ||
+            !ulong.TryParse(range[..dash], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var start) ||
+            !ulong.TryParse(range[(dash + 1)..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var end) ||
+            end <= start ||
+            !ulong.TryParse(offset, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var offsetValue) ||
+            !ulong.TryParse(inode, NumberStyles.None, CultureInfo.InvariantCulture, out var inodeValue))
+            return false;
         region = new MappedRegion(start, end, perms[0] == 'r', perms[1] == 'w', perms[2] == 'x', perms[3] == 'p',
-            rest.TrimStart(' ').ToString());
+            offsetValue, device.ToString(), inodeValue, line.TrimStart(' ').ToString());
         return true;
     }
+
+    private static bool NextField(ref ReadOnlySpan<char> line, out ReadOnlySpan<char> field)
+    {
+        line = line.TrimStart(' ');
+        int end = line.IndexOf(' ');
+        field = end < 0 ? line : line[..end];
+        line = end < 0 ? [] : line[end..];
+        return !field.IsEmpty;
+    }
+
+    private static bool IsPermissions(ReadOnlySpan<char> perms) =>
+        perms[0] is 'r' or '-' && perms[1] is 'w' or '-' && perms[2] is 'x' or '-' && perms[3] is 'p' or 's';
 }

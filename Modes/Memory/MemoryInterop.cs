@@ -4,7 +4,7 @@ namespace Purelb.Modes.Memory;
 
 /// <summary>
 /// The libc calls behind <see cref="PageResidency"/>. glibc has no userfaultfd wrapper, so it goes through syscall(2);
-/// every argument is an integer or a pointer, which both x86-64 and arm64 pass the same way to variadic functions.
+/// every argument is an integer or a pointer, which Linux on x86-64 and arm64 passes to a variadic function as to any other.
 /// </summary>
 internal static unsafe partial class MemoryInterop
 {

@@ -8,12 +8,13 @@ namespace Purelb.Modes.Memory;
 /// </summary>
 /// <remarks>
 /// On a read fault in a file mapping the kernel also maps up to 16 neighbouring pages that are already in the page
-/// cache ("fault-around"), and each of them counts in the resident set. For an agent that touches scattered type
-/// data and code across an 18 MB image that was about 4 MiB of its 24 (docs/performance.md). The kernel offers one
-/// per-mapping switch: a mapping registered with a userfaultfd in asynchronous write-protect mode (Linux 6.7+) is
-/// faulted in one page at a time. We never write-protect anything, so no fault is ever delivered to us and no thread
-/// waits on the descriptor; registering only turns fault-around off. Where the kernel or a seccomp profile refuses,
-/// or <see cref="SwitchVariable"/> says "kernel", nothing changes and <see cref="Outcome"/> says why.
+/// cache ("fault-around"), and each of them counts in the resident set. An agent touches type data and code
+/// scattered across its whole image, so that was about a fifth of its resident set (docs/performance.md). The
+/// kernel offers one per-mapping switch: a mapping registered with a userfaultfd in asynchronous write-protect mode
+/// is faulted in one page at a time (Linux 6.7 on x86-64; arm64 gained write-protect support later). We never
+/// write-protect anything, so no fault is ever delivered to us and no thread waits on the descriptor: registering
+/// only turns fault-around off. Where the kernel or a seccomp profile refuses, or <see cref="SwitchVariable"/> says
+/// "kernel", nothing changes and <see cref="Outcome"/> says why.
 /// </remarks>
 public sealed class PageResidency : IDisposable
 {
@@ -23,6 +24,7 @@ public sealed class PageResidency : IDisposable
 
     private readonly Lock _lock = new();
     private readonly Func<MappedRegion, bool> _covers;
+    private readonly HashSet<MappedRegion> _registered = [];
     private int _fd;
 
     private PageResidency(int fd, Func<MappedRegion, bool> covers, string outcome)
@@ -45,65 +47,85 @@ public sealed class PageResidency : IDisposable
     {
         if (string.Equals(switchValue, "kernel", StringComparison.OrdinalIgnoreCase))
             return new PageResidency(-1, covers, $"fault-around left to the kernel ({SwitchVariable}=kernel)");
+        // Anything else means ours; a value we do not know is said, so a misspelt "kernel" does not pass unnoticed.
+        string note = string.IsNullOrEmpty(switchValue) ? "" : $" ({SwitchVariable}=\"{switchValue}\" not understood: \"kernel\" or unset)";
         if (!OperatingSystem.IsLinux() || MemoryInterop.UserfaultfdSyscall < 0)
-            return new PageResidency(-1, covers, "fault-around left to the kernel (not Linux on x86-64 or arm64)");
+            return new PageResidency(-1, covers, "fault-around left to the kernel (not Linux on x86-64 or arm64)" + note);
         if (!TryOpen(out int fd, out string refusal))
-            return new PageResidency(-1, covers, "fault-around left to the kernel: " + refusal);
+            return new PageResidency(-1, covers, "fault-around left to the kernel: " + refusal + note);
         var residency = new PageResidency(fd, covers, "");
         var (covered, refused) = residency.Cover();
-        residency.Outcome = refused == 0
+        if (covered == 0)
+        {
+            residency.Dispose();
+            residency.Outcome = (refused == 0
+                ? "fault-around left to the kernel: no file mappings to cover"
+                : $"fault-around left to the kernel: the kernel refused all {refused} file mappings") + note;
+            return residency;
+        }
+        residency.Outcome = (refused == 0
             ? $"fault-around off for {covered} file mappings"
-            : $"fault-around off for {covered} file mappings ({refused} refused)";
+            : $"fault-around off for {covered} file mappings ({refused} refused)") + note;
         return residency;
     }
 
     /// <summary>
-    /// Registers the covered mappings that exist now: libraries loaded since start (OpenSSL at the first TLS
-    /// handshake) are caught by calling again. Returns how many were registered and how many the kernel refused.
+    /// Registers the covered mappings that exist now: libraries loaded since the last call (OpenSSL at the first TLS
+    /// handshake) are caught by calling again. Returns how many are registered and how many the kernel refused.
     /// </summary>
     public (int Covered, int Refused) Cover()
     {
         lock (_lock)
         {
             if (_fd < 0) return (0, 0);
-            int covered = 0, refused = 0;
+            _registered.Clear();
+            int refused = 0;
             foreach (var region in ReadMaps())
             {
                 if (!_covers(region)) continue;
-                if (Register(region)) covered++;
+                if (Register(region)) _registered.Add(region);
                 else refused++;
             }
-            return (covered, refused);
+            return (_registered.Count, refused);
         }
     }
 
     /// <summary>
-    /// Unmaps the pages of covered read-only mappings that are still the file's own, so what start-up touched once
-    /// (or what fault-around mapped before <see cref="Start(string?)"/>) leaves the resident set; what is still used
-    /// comes back a page at a time on its next touch. Written (anonymous) pages are never dropped, and writable
-    /// mappings are skipped because another thread could write a page between our look and the drop. Returns the
-    /// number of pages dropped; 0 when inactive.
+    /// Unmaps the pages of registered read-only mappings that are still the file's own, so what start-up touched
+    /// once (and what fault-around mapped before registration) leaves the resident set; what is still used comes
+    /// back a page at a time on its next touch. Returns the pages dropped and the mappings looked at.
     /// </summary>
-    public long DropCleanPages()
+    /// <remarks>
+    /// Dropping a page whose content exists only in this process would lose it, and what a mapping holds can change
+    /// between our look at it and the drop. So a written (anonymous) page is never dropped; a writable mapping is
+    /// skipped, since another thread may write between the look and the drop; and only mappings that were
+    /// registered by the previous <see cref="Cover"/> and are still exactly the same mapping now are touched: the
+    /// images the loader set up, which nothing in this process unmaps or re-protects. A mapping being set up by a
+    /// concurrent dlopen is new since that call, so it is left alone. Call this before covering again.
+    /// </remarks>
+    public (long Pages, int Mappings) DropCleanPages()
     {
         lock (_lock)
         {
-            if (_fd < 0) return 0;
+            if (_fd < 0) return (0, 0);
             try
             {
                 using var pagemap = File.OpenHandle("/proc/self/pagemap", FileMode.Open, FileAccess.Read);
                 long dropped = 0;
+                int mappings = 0;
                 foreach (var region in ReadMaps())
                 {
-                    if (region.Writable || !_covers(region)) continue;
+                    if (region.Writable || !_registered.Contains(region)) continue;
+                    mappings++;
                     dropped += DropCleanPages(pagemap, region);
                 }
-                return dropped;
+                return (dropped, mappings);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // No pagemap (hidepid, an old kernel): nothing is dropped, fault-around stays off.
-                return 0;
+                // No pagemap (a masked /proc, or a process that is not dumpable): nothing is dropped, fault-around
+                // stays off.
+                return (0, 0);
             }
         }
     }
@@ -115,7 +137,17 @@ public sealed class PageResidency : IDisposable
             // Closing the descriptor unregisters every mapping: fault-around is back.
             if (_fd >= 0) MemoryInterop.Close(_fd);
             _fd = -1;
+            _registered.Clear();
         }
+    }
+
+    /// <summary>Why this kernel (or seccomp profile) would refuse, or null when it would not.</summary>
+    internal static string? KernelRefusal()
+    {
+        if (!OperatingSystem.IsLinux() || MemoryInterop.UserfaultfdSyscall < 0) return "not Linux on x86-64 or arm64";
+        if (!TryOpen(out int fd, out string refusal)) return refusal;
+        MemoryInterop.Close(fd);
+        return null;
     }
 
     private static unsafe bool TryOpen(out int fd, out string refusal)
@@ -126,6 +158,7 @@ public sealed class PageResidency : IDisposable
         fd = (int)opened;
         if (opened < 0)
         {
+            // EPERM: a seccomp profile; ENOSYS: a kernel built without userfaultfd.
             refusal = $"userfaultfd: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
             fd = -1;
             return false;

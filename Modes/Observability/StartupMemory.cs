@@ -12,14 +12,41 @@ namespace Purelb.Modes.Observability;
 /// </summary>
 public static class StartupMemory
 {
+    /// <summary>How long after the release the libraries loaded during start-up are settled too.</summary>
+    public static readonly TimeSpan SettleDelay = TimeSpan.FromSeconds(30);
+
     public static void Release(PageResidency residency, ILogger log)
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Settle(residency, log, "start-up pages dropped");
+    }
+
+    /// <summary>
+    /// Libraries loaded during start-up (OpenSSL, at the first TLS handshake) are covered only by the release, and
+    /// only mappings covered before are dropped from (<see cref="PageResidency.DropCleanPages"/>): what fault-around
+    /// mapped of them goes once they have been covered a while.
+    /// </summary>
+    public static async Task SettleLaterAsync(PageResidency residency, ILogger log, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(SettleDelay, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        Settle(residency, log, "pages dropped after start-up");
+    }
+
+    private static void Settle(PageResidency residency, ILogger log, string what)
+    {
         if (!residency.Active) return;
-        // Libraries loaded since start (OpenSSL, at the first TLS handshake) get fault-around switched off too.
+        // Drop first: it touches only mappings the previous cover registered, never one a concurrent dlopen is
+        // setting up now.
+        var (pages, mappings) = residency.DropCleanPages();
         var (covered, refused) = residency.Cover();
-        long dropped = residency.DropCleanPages();
-        log.LogInformation("memory: start-up pages dropped: {Pages} ({MiB:0.0} MiB) of {Mappings} file mappings{Refused}",
-            dropped, dropped * Environment.SystemPageSize / 1048576.0, covered, refused == 0 ? "" : $" ({refused} refused)");
+        log.LogInformation("memory: {What}: {Pages} ({MiB:0.0} MiB) from {Mappings} read-only file mappings; fault-around off for {Covered} file mappings{Refused}",
+            what, pages, pages * Environment.SystemPageSize / 1048576.0, mappings, covered, refused == 0 ? "" : $" ({refused} refused)");
     }
 }

@@ -8,11 +8,13 @@ namespace Purelb.Tests.Memory;
 /// The real kernel: a file of our own, mapped privately, covered or not, and the mapping's Rss read back from
 /// /proc/self/smaps. Only the test's own mappings are covered, never the test host's.
 /// </summary>
+[Trait("Category", "Kernel")]
 public sealed unsafe partial class PageResidencyKernelTests : IDisposable
 {
     private const int Pages = 1024;
     private static readonly int PageSize = Environment.SystemPageSize;
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"purelb-residency-{Guid.NewGuid():N}.bin");
+    // Next to the tests, on the disk the repository is on: a tmpfs /tmp may be set to hand out huge pages.
+    private readonly string _file = Path.Combine(AppContext.BaseDirectory, $"purelb-residency-{Guid.NewGuid():N}.bin");
     private readonly List<(nint Address, nuint Length)> _maps = [];
 
     public PageResidencyKernelTests()
@@ -34,7 +36,7 @@ public sealed unsafe partial class PageResidencyKernelTests : IDisposable
         File.Delete(_file);
     }
 
-    [Fact]
+    [UserfaultfdFact]
     public void A_covered_mapping_faults_in_only_the_pages_touched_while_an_uncovered_one_gets_neighbours()
     {
         var covered = Map(writable: false);
@@ -52,7 +54,7 @@ public sealed unsafe partial class PageResidencyKernelTests : IDisposable
         Assert.DoesNotContain("uw", VmFlags(uncovered));
     }
 
-    [Fact]
+    [UserfaultfdFact]
     public void Dropping_unmaps_clean_pages_but_keeps_written_ones_and_skips_writable_mappings()
     {
         var readOnly = Map(writable: true);
@@ -66,9 +68,10 @@ public sealed unsafe partial class PageResidencyKernelTests : IDisposable
         TouchEvery(writable, 1);
         Assert.Equal(Pages * PageSize / 1024, RssKib(readOnly));
 
-        long dropped = residency.DropCleanPages();
+        var (dropped, mappings) = residency.DropCleanPages();
 
         Assert.Equal(Pages - 1, dropped);
+        Assert.Equal(1, mappings);
         Assert.Equal(PageSize / 1024, RssKib(readOnly));
         Assert.Equal(Pages * PageSize / 1024, RssKib(writable));
         Assert.Equal(0xEE, readOnly[3 * PageSize]);
@@ -77,7 +80,7 @@ public sealed unsafe partial class PageResidencyKernelTests : IDisposable
         Assert.Equal(2 * PageSize / 1024, RssKib(readOnly));
     }
 
-    [Fact]
+    [UserfaultfdFact]
     public void Disposing_or_the_kernel_switch_leaves_fault_around_to_the_kernel()
     {
         var first = Map(writable: false);
@@ -95,11 +98,11 @@ public sealed unsafe partial class PageResidencyKernelTests : IDisposable
         Assert.Contains(PageResidency.SwitchVariable, off.Outcome);
         Assert.Equal((0, 0), off.Cover());
         TouchEvery(second, 64);
-        Assert.Equal(0, off.DropCleanPages());
+        Assert.Equal((0L, 0), off.DropCleanPages());
         Assert.True(RssKib(second) > Pages / 64 * PageSize / 1024, $"{RssKib(second)} KiB");
     }
 
-    [Fact]
+    [UserfaultfdFact]
     public void Covering_again_takes_in_mappings_made_since_and_keeps_the_old_ones()
     {
         var before = Map(writable: false);
@@ -115,6 +118,38 @@ public sealed unsafe partial class PageResidencyKernelTests : IDisposable
         Assert.Contains("uw", VmFlags(later));
         TouchEvery(later, 16);
         Assert.Equal(Pages / 16 * PageSize / 1024, RssKib(later));
+    }
+
+    [UserfaultfdFact]
+    public void Only_mappings_unchanged_since_the_last_cover_are_dropped_from()
+    {
+        var changed = Map(writable: false);
+        var stable = Map(writable: false);
+        byte* later = null;
+        using var residency = PageResidency.Start(null, r => r.Path == _file);
+        Assert.True(residency.Active, residency.Outcome);
+        later = Map(writable: false);
+        // Re-protecting part of a mapping splits it: what we registered is no longer what is there.
+        Assert.Equal(0, Mprotect((nint)changed, (nuint)PageSize, ProtRead | ProtWrite));
+        TouchEvery(changed, 1);
+        TouchEvery(stable, 1);
+        TouchEvery(later, 1);
+
+        var (dropped, mappings) = residency.DropCleanPages();
+
+        Assert.Equal((Pages, 1), (dropped, mappings));
+        Assert.Equal(0, RssKib(stable));
+        Assert.True(RssKib(later) >= Pages * PageSize / 1024 - 64, $"{RssKib(later)} KiB");
+        Assert.Equal(PageSize / 1024, RssKib(changed));
+        Assert.Equal((Pages - 1) * PageSize / 1024, RssKib(changed + PageSize));
+    }
+
+    [Fact]
+    public void A_switch_value_it_does_not_know_is_said()
+    {
+        using var residency = PageResidency.Start("kernal", _ => false);
+        Assert.Contains("PURELB_FAULT_AROUND=\"kernal\" not understood", residency.Outcome);
+        Assert.False(residency.Active);
     }
 
     private byte* Map(bool writable)
