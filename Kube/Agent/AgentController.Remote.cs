@@ -21,7 +21,7 @@ public sealed partial class AgentController
     private readonly Informer<ServiceGroup>? _groups;
     private readonly Informer<V1EndpointSlice>? _slices;
     private IpamConfig _pools = IpamConfig.Empty;
-    private readonly Dictionary<string, HashSet<IPAddress>> _remoteGauge = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IPAddress[]> _remoteGauge = new(StringComparer.Ordinal);
     private string _remoteProblems = "";
 
     private void RegisterRemoteHandlers()
@@ -139,7 +139,7 @@ public sealed partial class AgentController
     /// withdrawals counted per change (not per reconcile).</summary>
     private void UpdateRemoteGauge(string key, IEnumerable<IPAddress> now)
     {
-        var current = now.ToHashSet();
+        var current = now.Distinct().ToArray();
         var before = _remoteGauge.GetValueOrDefault(key) ?? [];
         foreach (var ip in before.Where(ip => !current.Contains(ip)))
         {
@@ -151,7 +151,7 @@ public sealed partial class AgentController
             if (!before.Contains(ip)) _metrics.Additions.Inc();
             _metrics.Announced.Set(1, key, _settings.NodeName, ElectionKey.Format(ip));
         }
-        if (current.Count == 0) _remoteGauge.Remove(key);
+        if (current.Length == 0) _remoteGauge.Remove(key);
         else _remoteGauge[key] = current;
     }
 }

@@ -149,11 +149,11 @@ public sealed partial class AgentController
 
     private void UpdateGauge(string key, IEnumerable<IPAddress> now)
     {
-        var current = now.ToHashSet();
+        var current = now.Distinct().ToArray();
         var before = _announcedGauge.GetValueOrDefault(key) ?? [];
         foreach (var ip in before.Where(ip => !current.Contains(ip))) _metrics.Announced.Remove(key, _settings.NodeName, ElectionKey.Format(ip));
         foreach (var ip in current) _metrics.Announced.Set(1, key, _settings.NodeName, ElectionKey.Format(ip));
-        if (current.Count == 0) _announcedGauge.Remove(key);
+        if (current.Length == 0) _announcedGauge.Remove(key);
         else _announcedGauge[key] = current;
     }
 

@@ -34,7 +34,8 @@ public sealed partial class AgentController
     private readonly AddressElection _election;
     private readonly TakeoverGate _gate;
     private readonly WinnerChangeCounter _winners = new();
-    private readonly Dictionary<string, HashSet<IPAddress>> _announcedGauge = new(StringComparer.Ordinal);
+    // Arrays, not sets: one or two addresses per Service, kept for every Service this node announces.
+    private readonly Dictionary<string, IPAddress[]> _announcedGauge = new(StringComparer.Ordinal);
     private readonly AgentEvents _events;
     private volatile IReadOnlyDictionary<string, string> _nodeLabels = new Dictionary<string, string>();
     private string _configSeen = "";

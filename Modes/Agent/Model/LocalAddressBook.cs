@@ -36,18 +36,21 @@ public sealed class LocalAddressBook
 
     public IReadOnlyCollection<string> HoldersOf(IPAddress address) => _index.HoldersOf(address);
 
-    public IReadOnlyCollection<IPAddress> AddressesOf(string serviceKey) => _index.WishesOf(serviceKey).Keys.ToArray();
+    public IReadOnlyCollection<IPAddress> AddressesOf(string serviceKey) => _index.WishesOf(serviceKey).Select(w => w.Key).ToArray();
 
     /// <summary>Replaces the set of addresses <paramref name="serviceKey"/> holds on this node.</summary>
     public AddressBookChange Set(string serviceKey, IEnumerable<DesiredLocalAddress> addresses)
     {
-        var next = new Dictionary<IPAddress, DesiredLocalAddress>();
+        var next = new List<KeyValuePair<IPAddress, DesiredLocalAddress>>();
         foreach (var a in addresses)
         {
             var normalized = a with { Address = ElectionKey.Normalize(a.Address) };
-            next[normalized.Address] = normalized;
+            // A repeat replaces the earlier wish for the address, in its place.
+            int at = next.FindIndex(w => w.Key.Equals(normalized.Address));
+            if (at >= 0) next[at] = new(normalized.Address, normalized);
+            else next.Add(new(normalized.Address, normalized));
         }
-        var touched = _index.Replace(serviceKey, next);
+        var touched = _index.Replace(serviceKey, next.ToArray());
         return Recompute(touched);
     }
 

@@ -38,21 +38,21 @@ public sealed class RemoteAddressBook
 
     /// <summary>The distinct masked prefixes <paramref name="serviceKey"/> needs announced, sorted.</summary>
     public IReadOnlyList<IPNetwork> PrefixesOf(string serviceKey) =>
-        _index.WishesOf(serviceKey).Values.Select(a => a.Prefix).Distinct().Order(Bgp.PrefixOrder.Instance).ToArray();
+        _index.WishesOf(serviceKey).Select(w => w.Value.Prefix).Distinct().Order(Bgp.PrefixOrder.Instance).ToArray();
 
     /// <summary>Replaces what <paramref name="serviceKey"/> holds; an empty set releases everything it held.</summary>
     public RemoteBookChange Set(string serviceKey, IEnumerable<RemoteAddress> addresses)
     {
-        var next = new Dictionary<IPAddress, RemoteAddress>();
+        var next = new List<KeyValuePair<IPAddress, RemoteAddress>>();
         foreach (var a in addresses)
         {
             // One length per VIP and Service; a repeat keeps the first (ingress order).
-            next.TryAdd(a.Address, a);
+            if (!next.Exists(w => w.Key.Equals(a.Address))) next.Add(new(a.Address, a));
         }
         var previous = _index.WishesOf(serviceKey);
-        if (next.Count == previous.Count && next.All(kv => previous.TryGetValue(kv.Key, out var p) && p == kv.Value))
+        if (next.Count == previous.Count && next.All(w => previous.Any(p => p.Key.Equals(w.Key) && p.Value == w.Value)))
             return RemoteBookChange.None;
-        var touched = _index.Replace(serviceKey, next);
+        var touched = _index.Replace(serviceKey, next.ToArray());
         return Recompute(touched);
     }
 
