@@ -70,7 +70,8 @@ public sealed class AgentBenchmark : IBenchmark
     private static async Task<IReadOnlyList<BenchResult>> RunLabAsync(CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var lab = await AgentLab.StartAsync(3);
+        // At the level an installation runs (info): debug logs a line per reconcile, which is not what is measured.
+        await using var lab = await AgentLab.StartAsync(3, options: new AgentLabOptions(AgentLogLevel: "info"));
         using var events = new AddressEventLog(lab.Net.Nodes.Select(n => (n.Name, n.Namespace.Name)));
         using var arp = new ArpCapture(lab.Net.Lan.Name);
         var macs = lab.Net.Nodes.ToDictionary(n => n.Name, MacOf);
@@ -280,6 +281,7 @@ public sealed class AgentBenchmark : IBenchmark
         var survivorAgent = lab.Agents[survivor];
         var all = ProcessMemory.PeakRssMib(survivorAgent.Pid);
         Log($"{survivor} holding all 1,000 after {handoff:0} ms: {ProcessMemory.Breakdown(survivorAgent.Pid)}; {await GcHeapAsync(lab.Node(survivor))}");
+        await DumpPause.IfAskedAsync([($"agent {survivor} holding all", survivorAgent.Pid)], ct);
         return
         [
             BenchResult.FromTrials("agent_rss_base_mib", baseline, "MiB (VmRSS, no Services, 3 agents)", null, null),

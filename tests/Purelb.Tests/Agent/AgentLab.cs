@@ -11,10 +11,13 @@ namespace Purelb.Tests.Agent;
 /// <param name="BeforeAgents">Runs once the network, API server and base objects exist, before any agent starts.</param>
 /// <param name="AgentArguments">Extra command-line arguments of each node's agent.</param>
 /// <param name="Prefix">Namespace-name area (plb-&lt;area&gt;-&lt;hex&gt;).</param>
+/// <param name="AgentLogLevel">Tests read the agents' debug lines when they fail; the bench measures what an
+/// installation runs, the default level.</param>
 public sealed record AgentLabOptions(
     Func<AgentLab, Task>? BeforeAgents = null,
     Func<ClusterNode, IEnumerable<string>>? AgentArguments = null,
-    string Prefix = "ag");
+    string Prefix = "ag",
+    string AgentLogLevel = "debug");
 
 /// <summary>
 /// A cluster on one machine: node namespaces on a LAN bridge, the in-repo API server reachable from them at the
@@ -112,7 +115,7 @@ public sealed class AgentLab : IAsyncDisposable
         var process = PurelbBinary.Start($"agent-{node.Name}-{_all.Count}", node.Namespace.Name,
             ["agent", "--kubeconfig", _agentKubeconfig, "--namespace", InstallNamespace, "--node-name", node.Name,
              "--pod-uid", Guid.NewGuid().ToString(), "--lease-duration", $"{LeaseSeconds}s", "--metrics-address", "127.0.0.1:7472",
-             "--log-level", "debug", .. (_options.AgentArguments?.Invoke(node) ?? [])], _logs);
+             "--log-level", _options.AgentLogLevel, .. (_options.AgentArguments?.Invoke(node) ?? [])], _logs);
         _agents[node.Name] = process;
         _all.Add(process);
         _startedSinceSettled = true;
