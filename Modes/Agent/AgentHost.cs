@@ -100,8 +100,12 @@ public static class AgentHost
             try { await Task.Delay(20, ct); }
             catch (OperationCanceledException) { }
         }
-        if (controller.IsSynced) StartupMemory.Release(residency, log);
-        var settleTask = StartupMemory.SettleLaterAsync(residency, log, stop.Token);
+        var settleTask = Task.CompletedTask;
+        if (controller.IsSynced)
+        {
+            StartupMemory.Release(residency, log);
+            settleTask = StartupMemory.SettleLaterAsync(residency, log, stop.Token);
+        }
         var electorTask = elector.RunAsync(stop.Token);
         var eventsTask = events.RunAsync(stop.Token);
         // Started once the remote desired set is loaded: its first RIB pass withdraws what nobody wants.

@@ -78,9 +78,12 @@ public sealed class PageResidency : IDisposable
         lock (_lock)
         {
             if (_fd < 0) return (0, 0);
+            var regions = ReadMaps();
+            // Unreadable maps: what was registered stays registered (and droppable), and is what is reported.
+            if (regions.Count == 0) return (_registered.Count, 0);
             _registered.Clear();
             int refused = 0;
-            foreach (var region in ReadMaps())
+            foreach (var region in regions)
             {
                 if (!_covers(region)) continue;
                 if (Register(region)) _registered.Add(region);
@@ -93,7 +96,7 @@ public sealed class PageResidency : IDisposable
     /// <summary>
     /// Unmaps the pages of registered read-only mappings that are still the file's own, so what start-up touched
     /// once (and what fault-around mapped before registration) leaves the resident set; what is still used comes
-    /// back a page at a time on its next touch. Returns the pages dropped and the mappings looked at.
+    /// back a page at a time on its next touch. Returns the pages dropped and how many mappings they came from.
     /// </summary>
     /// <remarks>
     /// Dropping a page whose content exists only in this process would lose it, and what a mapping holds can change
@@ -101,7 +104,9 @@ public sealed class PageResidency : IDisposable
     /// skipped, since another thread may write between the look and the drop; and only mappings that were
     /// registered by the previous <see cref="Cover"/> and are still exactly the same mapping now are touched: the
     /// images the loader set up, which nothing in this process unmaps or re-protects. A mapping being set up by a
-    /// concurrent dlopen is new since that call, so it is left alone. Call this before covering again.
+    /// concurrent dlopen is new since that call, so it is left alone. What is left is the instant between reading
+    /// a chunk's pagemap and dropping it, in mappings nothing here unmaps or re-protects. Call this before
+    /// covering again.
     /// </remarks>
     public (long Pages, int Mappings) DropCleanPages()
     {
@@ -116,8 +121,9 @@ public sealed class PageResidency : IDisposable
                 foreach (var region in ReadMaps())
                 {
                     if (region.Writable || !_registered.Contains(region)) continue;
-                    mappings++;
-                    dropped += DropCleanPages(pagemap, region);
+                    long fromThis = DropCleanPages(pagemap, region);
+                    dropped += fromThis;
+                    if (fromThis > 0) mappings++;
                 }
                 return (dropped, mappings);
             }

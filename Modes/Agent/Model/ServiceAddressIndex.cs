@@ -43,10 +43,15 @@ public sealed class ServiceAddressIndex<T>
         return false;
     }
 
-    /// <summary>Replaces the Service's wishes (keys already normalised, each address once); returns every address
-    /// whose holders may have changed: those it held before and those it holds now.</summary>
+    /// <summary>Replaces the Service's wishes (keys already normalised, each address once; the index keeps the
+    /// array, so the caller must not change it); returns every address whose holders may have changed, once each:
+    /// those it held before and those it holds now.</summary>
     public List<IPAddress> Replace(string serviceKey, KeyValuePair<IPAddress, T>[] next)
     {
+        for (int i = 1; i < next.Length; i++)
+            for (int j = 0; j < i; j++)
+                if (next[i].Key.Equals(next[j].Key))
+                    throw new ArgumentException($"{next[i].Key} is wished twice by {serviceKey}", nameof(next));
         var previous = _byService.GetValueOrDefault(serviceKey) ?? [];
         var touched = new List<IPAddress>(previous.Length + next.Length);
         if (next.Length == 0) _byService.Remove(serviceKey);
@@ -55,8 +60,8 @@ public sealed class ServiceAddressIndex<T>
         foreach (var (ip, _) in previous)
         {
             touched.Add(ip);
-            if (Contains(next, ip)) continue;
-            var left = Without(_holders[ip], serviceKey);
+            if (Contains(next, ip) || !_holders.TryGetValue(ip, out var held)) continue;
+            var left = Without(held, serviceKey);
             if (left.Length == 0) _holders.Remove(ip);
             else _holders[ip] = left;
         }

@@ -52,6 +52,16 @@ public class ServiceAddressIndexTests
     }
 
     [Fact]
+    public void An_address_wished_twice_by_one_Service_is_refused_and_changes_nothing()
+    {
+        var index = new ServiceAddressIndex<string>();
+        index.Replace("ns/a", Wishes((A, "a")));
+        Assert.Throws<ArgumentException>(() => index.Replace("ns/a", Wishes((B, "b"), (B, "b2"))));
+        Assert.Equal([(A, "a")], index.WishesOf("ns/a").Select(w => (w.Key, w.Value)));
+        Assert.Empty(index.HoldersOf(B));
+    }
+
+    [Fact]
     public void Adding_a_holder_twice_keeps_one_entry()
     {
         var index = new ServiceAddressIndex<string>();
