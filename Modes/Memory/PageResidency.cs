@@ -40,8 +40,21 @@ public sealed class PageResidency : IDisposable
     /// <summary>What start-up did, for the log.</summary>
     public string Outcome { get; private set; }
 
-    /// <summary>Covers every private file mapping of the process: the binary, libc and whatever else is loaded.</summary>
-    public static PageResidency Start(string? switchValue) => Start(switchValue, r => r.IsPrivateFile);
+    /// <summary>
+    /// Covers every private file mapping of the process: the binary, libc and whatever else is loaded. Runs before
+    /// anything else, so nothing it meets may stop the process: any failure leaves fault-around to the kernel.
+    /// </summary>
+    public static PageResidency Start(string? switchValue)
+    {
+        try
+        {
+            return Start(switchValue, r => r.IsPrivateFile);
+        }
+        catch (Exception e)
+        {
+            return new PageResidency(-1, _ => false, $"fault-around left to the kernel: {e.GetType().Name}: {e.Message}");
+        }
+    }
 
     internal static PageResidency Start(string? switchValue, Func<MappedRegion, bool> covers)
     {

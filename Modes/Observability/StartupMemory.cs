@@ -42,10 +42,21 @@ public static class StartupMemory
     private static void Settle(PageResidency residency, ILogger log, string what)
     {
         if (!residency.Active) return;
-        // Drop first: it touches only mappings the previous cover registered, never one a concurrent dlopen is
-        // setting up now.
-        var (pages, mappings) = residency.DropCleanPages();
-        var (covered, refused) = residency.Cover();
+        long pages;
+        int mappings, covered, refused;
+        try
+        {
+            // Drop first: it touches only mappings the previous cover registered, not one a concurrent dlopen is
+            // setting up now.
+            (pages, mappings) = residency.DropCleanPages();
+            (covered, refused) = residency.Cover();
+        }
+        catch (Exception e)
+        {
+            // Memory hygiene is never worth a stopped agent.
+            log.LogWarning("memory: {What} failed: {Error}", what, e.Message);
+            return;
+        }
         log.LogInformation("memory: {What}: {Pages} ({MiB:0.0} MiB) from {Mappings} read-only file mappings; fault-around off for {Covered} file mappings{Refused}",
             what, pages, pages * Environment.SystemPageSize / 1048576.0, mappings, covered, refused == 0 ? "" : $" ({refused} refused)");
     }
