@@ -46,6 +46,7 @@ public static class AgentHost
         var time = TimeProvider.System;
         var registry = new MetricRegistry();
         ProcessCollector.Register(registry, VersionCommand.Version, "lbnodeagent");
+        PageResidencyMetrics.Register(registry, residency);
         var metrics = new AgentMetrics(registry);
         var health = new HealthChecks();
 

@@ -35,6 +35,7 @@ public static class AllocatorHost
         var time = TimeProvider.System;
         var registry = new MetricRegistry();
         ProcessCollector.Register(registry, VersionCommand.Version, "allocator");
+        PageResidencyMetrics.Register(registry, residency);
         var health = new HealthChecks();
         await using var informers = new InformerFactory(api, time, loggers);
         var events = new EventRecorder(api, "purelb-allocator", time, loggers.CreateLogger("purelb.events"));

@@ -40,6 +40,11 @@ public sealed class PageResidency : IDisposable
     /// <summary>What start-up did, for the log.</summary>
     public string Outcome { get; private set; }
 
+    /// <summary>Pages <see cref="DropCleanPages"/> has dropped since start, for /metrics.</summary>
+    public long DroppedPages => Interlocked.Read(ref _droppedPages);
+
+    private long _droppedPages;
+
     /// <summary>
     /// Covers every private file mapping of the process: the binary, libc and whatever else is loaded. Runs before
     /// anything else, so nothing it meets may stop the process: any failure leaves fault-around to the kernel.
@@ -138,6 +143,7 @@ public sealed class PageResidency : IDisposable
                     dropped += fromThis;
                     if (fromThis > 0) mappings++;
                 }
+                Interlocked.Add(ref _droppedPages, dropped);
                 return (dropped, mappings);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -229,6 +229,9 @@ public sealed class AgentEndToEndTests(AgentLabFixture fixture, ITestOutputHelpe
                 l => l is not null, $"{node} dropping its start-up pages");
             var pages = long.Parse(dropped!.Split("memory: start-up pages dropped: ")[1].Split(' ')[0]);
             Assert.True(pages > 0, dropped);
+            var metrics = await Lab.MetricsAsync(node);
+            Assert.Equal(1, AgentLab.Metric(metrics, "purelb_memory_fault_around_off"));
+            Assert.True(AgentLab.Metric(metrics, "purelb_memory_pages_dropped_total") >= pages, metrics);
         }
     }
 

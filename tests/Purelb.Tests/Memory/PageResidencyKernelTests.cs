@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Purelb.Modes.Memory;
+using Purelb.Modes.Observability;
 using Xunit;
 
 namespace Purelb.Tests.Memory;
@@ -142,6 +143,29 @@ public sealed unsafe partial class PageResidencyKernelTests : IDisposable
         Assert.True(RssKib(later) >= Pages * PageSize / 1024 - 64, $"{RssKib(later)} KiB");
         Assert.Equal(PageSize / 1024, RssKib(changed));
         Assert.Equal((Pages - 1) * PageSize / 1024, RssKib(changed + PageSize));
+    }
+
+    [UserfaultfdFact]
+    public void Metrics_show_the_switch_and_the_pages_dropped_so_far()
+    {
+        var map = Map(writable: false);
+        using var residency = PageResidency.Start(null, r => r.Start == (ulong)map);
+        using var off = PageResidency.Start("kernel", _ => false);
+        var on = new MetricRegistry();
+        PageResidencyMetrics.Register(on, residency);
+        var kernel = new MetricRegistry();
+        PageResidencyMetrics.Register(kernel, off);
+        Assert.Contains("\npurelb_memory_fault_around_off 1\n", "\n" + on.Render());
+        Assert.Contains("\npurelb_memory_fault_around_off 0\n", "\n" + kernel.Render());
+
+        TouchEvery(map, 4);
+        residency.DropCleanPages();
+        TouchEvery(map, 8);
+        residency.DropCleanPages();
+
+        Assert.Equal(Pages / 4 + Pages / 8, residency.DroppedPages);
+        Assert.Contains($"\npurelb_memory_pages_dropped_total {Pages / 4 + Pages / 8}\n", "\n" + on.Render());
+        Assert.Contains("\npurelb_memory_pages_dropped_total 0\n", "\n" + kernel.Render());
     }
 
     [Fact]
