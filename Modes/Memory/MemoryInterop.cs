@@ -19,9 +19,6 @@ internal static unsafe partial class MemoryInterop
     [LibraryImport(Library, EntryPoint = "madvise", SetLastError = true)]
     internal static partial int Madvise(nint address, nuint length, int advice);
 
-    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
-    internal static partial int Close(int fd);
-
     internal const int MADV_DONTNEED = 4;
     internal const long O_CLOEXEC = 0x80000;
     internal const long O_NONBLOCK = 0x800;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Purelb.Netlink.Interop;
 
 namespace Purelb.Modes.Memory;
 
@@ -25,25 +26,24 @@ public sealed class PageResidency : IDisposable
     private readonly Lock _lock = new();
     private readonly Func<MappedRegion, bool> _covers;
     private readonly HashSet<MappedRegion> _registered = [];
-    private int _fd;
+    private readonly FileDescriptorHandle? _uffd;
+    private long _droppedPages;
 
-    private PageResidency(int fd, Func<MappedRegion, bool> covers, string outcome)
+    private PageResidency(FileDescriptorHandle? uffd, Func<MappedRegion, bool> covers, string outcome)
     {
-        _fd = fd;
+        _uffd = uffd;
         _covers = covers;
         Outcome = outcome;
     }
 
     /// <summary>Whether fault-around is off for the covered mappings.</summary>
-    public bool Active => _fd >= 0;
+    public bool Active => _uffd is { IsClosed: false };
 
     /// <summary>What start-up did, for the log.</summary>
     public string Outcome { get; private set; }
 
-    /// <summary>Pages <see cref="DropCleanPages"/> has dropped since start, for /metrics.</summary>
+    /// <summary>Pages dropped since start, for /metrics.</summary>
     public long DroppedPages => Interlocked.Read(ref _droppedPages);
-
-    private long _droppedPages;
 
     /// <summary>
     /// Covers every private file mapping of the process: the binary, libc and whatever else is loaded. Runs before
@@ -57,21 +57,19 @@ public sealed class PageResidency : IDisposable
         }
         catch (Exception e)
         {
-            return new PageResidency(-1, _ => false, $"fault-around left to the kernel: {e.GetType().Name}: {e.Message}");
+            return new PageResidency(null, _ => false, $"fault-around left to the kernel: {e.GetType().Name}: {e.Message}");
         }
     }
 
     internal static PageResidency Start(string? switchValue, Func<MappedRegion, bool> covers)
     {
         if (string.Equals(switchValue, "kernel", StringComparison.OrdinalIgnoreCase))
-            return new PageResidency(-1, covers, $"fault-around left to the kernel ({SwitchVariable}=kernel)");
+            return new PageResidency(null, covers, $"fault-around left to the kernel ({SwitchVariable}=kernel)");
         // Anything else means ours; a value we do not know is said, so a misspelt "kernel" does not pass unnoticed.
         string note = string.IsNullOrEmpty(switchValue) ? "" : $" ({SwitchVariable}=\"{switchValue}\" not understood: \"kernel\" or unset)";
-        if (!OperatingSystem.IsLinux() || MemoryInterop.UserfaultfdSyscall < 0)
-            return new PageResidency(-1, covers, "fault-around left to the kernel (not Linux on x86-64 or arm64)" + note);
-        if (!TryOpen(out int fd, out string refusal))
-            return new PageResidency(-1, covers, "fault-around left to the kernel: " + refusal + note);
-        var residency = new PageResidency(fd, covers, "");
+        if (TryOpen(out string refusal) is not { } uffd)
+            return new PageResidency(null, covers, "fault-around left to the kernel: " + refusal + note);
+        var residency = new PageResidency(uffd, covers, "");
         var (covered, refused) = residency.Cover();
         if (covered == 0)
         {
@@ -88,27 +86,66 @@ public sealed class PageResidency : IDisposable
     }
 
     /// <summary>
-    /// Registers the covered mappings that exist now: libraries loaded since the last call (OpenSSL at the first TLS
-    /// handshake) are caught by calling again. Returns how many are registered and how many the kernel refused.
+    /// Once start-up is over: drops the clean pages of what the previous cover registered
+    /// (<see cref="DropCleanPages(List{MappedRegion})"/>), then covers what is mapped now, libraries loaded since
+    /// (OpenSSL at the first TLS handshake) included. One look at the maps serves both, and dropping comes first
+    /// because only mappings registered before this look are known to be settled.
     /// </summary>
-    public (int Covered, int Refused) Cover()
+    public (long Pages, int FromMappings, int Covered, int Refused) Settle()
     {
         lock (_lock)
         {
-            if (_fd < 0) return (0, 0);
+            if (!Active) return (0, 0, 0, 0);
             var regions = ReadMaps();
-            // Unreadable maps: what was registered stays registered (and droppable), and is what is reported.
-            if (regions.Count == 0) return (_registered.Count, 0);
-            _registered.Clear();
-            int refused = 0;
-            foreach (var region in regions)
-            {
-                if (!_covers(region)) continue;
-                if (Register(region)) _registered.Add(region);
-                else refused++;
-            }
-            return (_registered.Count, refused);
+            var (pages, fromMappings) = DropCleanPages(regions);
+            var (covered, refused) = Cover(regions);
+            return (pages, fromMappings, covered, refused);
         }
+    }
+
+    /// <summary>Registers the covered mappings that exist now; how many are registered and how many the kernel
+    /// refused.</summary>
+    internal (int Covered, int Refused) Cover()
+    {
+        lock (_lock) return Active ? Cover(ReadMaps()) : (0, 0);
+    }
+
+    /// <summary>The drop half of <see cref="Settle"/>, on its own for tests.</summary>
+    internal (long Pages, int FromMappings) DropCleanPages()
+    {
+        lock (_lock) return Active ? DropCleanPages(ReadMaps()) : (0, 0);
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            // Closing the descriptor unregisters every mapping: fault-around is back.
+            _uffd?.Dispose();
+            _registered.Clear();
+        }
+    }
+
+    /// <summary>Why this kernel (or seccomp profile) would refuse, or null when it would not.</summary>
+    internal static string? KernelRefusal()
+    {
+        using var uffd = TryOpen(out string refusal);
+        return uffd is null ? refusal : null;
+    }
+
+    private (int Covered, int Refused) Cover(List<MappedRegion> regions)
+    {
+        // Unreadable maps: what was registered stays registered (and droppable), and is what is reported.
+        if (regions.Count == 0) return (_registered.Count, 0);
+        _registered.Clear();
+        int refused = 0;
+        foreach (var region in regions)
+        {
+            if (!_covers(region)) continue;
+            if (Register(region)) _registered.Add(region);
+            else refused++;
+        }
+        return (_registered.Count, refused);
     }
 
     /// <summary>
@@ -120,86 +157,66 @@ public sealed class PageResidency : IDisposable
     /// Dropping a page whose content exists only in this process would lose it, and what a mapping holds can change
     /// between our look at it and the drop. So a written (anonymous) page is never dropped; a writable mapping is
     /// skipped, since another thread may write between the look and the drop; and only mappings that were
-    /// registered by the previous <see cref="Cover"/> and are still exactly the same mapping now are touched: the
-    /// images the loader set up, which nothing in this process unmaps or re-protects. A mapping being set up by a
-    /// concurrent dlopen is new since that call, so it is left alone. What is left is the instant between reading
-    /// a chunk's pagemap and dropping it, in mappings nothing here unmaps or re-protects. Call this before
-    /// covering again.
+    /// registered by the previous cover and are still exactly the same mapping now are touched: the images the
+    /// loader set up, which nothing in this process unmaps or re-protects. A mapping being set up by a concurrent
+    /// dlopen is new since that cover, so it is left alone. What is left is the instant between reading a chunk's
+    /// pagemap and dropping it, in mappings nothing here unmaps or re-protects.
     /// </remarks>
-    public (long Pages, int Mappings) DropCleanPages()
+    private (long Pages, int FromMappings) DropCleanPages(List<MappedRegion> regions)
     {
-        lock (_lock)
+        try
         {
-            if (_fd < 0) return (0, 0);
-            try
+            using var pagemap = File.OpenHandle("/proc/self/pagemap", FileMode.Open, FileAccess.Read);
+            long dropped = 0;
+            int mappings = 0;
+            foreach (var region in regions)
             {
-                using var pagemap = File.OpenHandle("/proc/self/pagemap", FileMode.Open, FileAccess.Read);
-                long dropped = 0;
-                int mappings = 0;
-                foreach (var region in ReadMaps())
-                {
-                    if (region.Writable || !_registered.Contains(region)) continue;
-                    long fromThis = DropCleanPages(pagemap, region);
-                    dropped += fromThis;
-                    if (fromThis > 0) mappings++;
-                }
-                Interlocked.Add(ref _droppedPages, dropped);
-                return (dropped, mappings);
+                if (region.Writable || !_registered.Contains(region)) continue;
+                long fromThis = DropCleanPages(pagemap, region);
+                dropped += fromThis;
+                if (fromThis > 0) mappings++;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // No pagemap (a masked /proc, or a process that is not dumpable): nothing is dropped, fault-around
-                // stays off.
-                return (0, 0);
-            }
+            Interlocked.Add(ref _droppedPages, dropped);
+            return (dropped, mappings);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No pagemap (a masked /proc, or a process that is not dumpable): nothing is dropped, fault-around
+            // stays off.
+            return (0, 0);
         }
     }
 
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            // Closing the descriptor unregisters every mapping: fault-around is back.
-            if (_fd >= 0) MemoryInterop.Close(_fd);
-            _fd = -1;
-            _registered.Clear();
-        }
-    }
-
-    /// <summary>Why this kernel (or seccomp profile) would refuse, or null when it would not.</summary>
-    internal static string? KernelRefusal()
-    {
-        if (!OperatingSystem.IsLinux() || MemoryInterop.UserfaultfdSyscall < 0) return "not Linux on x86-64 or arm64";
-        if (!TryOpen(out int fd, out string refusal)) return refusal;
-        MemoryInterop.Close(fd);
-        return null;
-    }
-
-    private static unsafe bool TryOpen(out int fd, out string refusal)
+    /// <summary>A userfaultfd in asynchronous write-protect mode, or null with the reason.</summary>
+    private static unsafe FileDescriptorHandle? TryOpen(out string refusal)
     {
         refusal = "";
+        if (!OperatingSystem.IsLinux() || MemoryInterop.UserfaultfdSyscall < 0)
+        {
+            refusal = "not Linux on x86-64 or arm64";
+            return null;
+        }
         long opened = MemoryInterop.Syscall(MemoryInterop.UserfaultfdSyscall,
             MemoryInterop.O_CLOEXEC | MemoryInterop.O_NONBLOCK | MemoryInterop.UFFD_USER_MODE_ONLY);
-        fd = (int)opened;
         if (opened < 0)
         {
             // EPERM: a seccomp profile; ENOSYS: a kernel built without userfaultfd.
             refusal = $"userfaultfd: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
-            fd = -1;
-            return false;
+            return null;
         }
+        var uffd = new FileDescriptorHandle((int)opened);
         var api = new MemoryInterop.UffdioApi { Api = MemoryInterop.UFFD_API, Features = MemoryInterop.UFFD_FEATURE_WP_ASYNC };
-        if (MemoryInterop.Ioctl(fd, MemoryInterop.UFFDIO_API, &api) != 0)
+        if (MemoryInterop.Ioctl(uffd.Fd, MemoryInterop.UFFDIO_API, &api) != 0)
         {
             // EINVAL: a kernel older than 6.7, or one without write-protect support for this architecture.
             refusal = $"asynchronous write-protect userfaultfd: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
-            MemoryInterop.Close(fd);
-            fd = -1;
-            return false;
+            uffd.Dispose();
+            return null;
         }
-        return true;
+        return uffd;
     }
 
+    // Under _lock, which Dispose takes too: the descriptor cannot close under the call.
     private unsafe bool Register(MappedRegion region)
     {
         var register = new MemoryInterop.UffdioRegister
@@ -208,7 +225,7 @@ public sealed class PageResidency : IDisposable
             Length = region.Length,
             Mode = MemoryInterop.UFFDIO_REGISTER_MODE_WP,
         };
-        return MemoryInterop.Ioctl(_fd, MemoryInterop.UFFDIO_REGISTER, &register) == 0;
+        return MemoryInterop.Ioctl(_uffd!.Fd, MemoryInterop.UFFDIO_REGISTER, &register) == 0;
     }
 
     private static long DropCleanPages(SafeFileHandle pagemap, MappedRegion region)

@@ -22,9 +22,9 @@ public static class StartupMemory
     }
 
     /// <summary>
-    /// Libraries loaded during start-up (OpenSSL, at the first TLS handshake) are covered only by the release, and
-    /// only mappings covered before are dropped from (<see cref="PageResidency.DropCleanPages"/>): what fault-around
-    /// mapped of them goes once they have been covered a while.
+    /// Libraries loaded during start-up (OpenSSL, at the first TLS handshake) are covered only by the release, and a
+    /// settle drops only from mappings covered before it (<see cref="PageResidency.Settle"/>): what fault-around
+    /// mapped of them goes at this second settle.
     /// </summary>
     public static async Task SettleLaterAsync(PageResidency residency, ILogger log, CancellationToken ct)
     {
@@ -46,10 +46,7 @@ public static class StartupMemory
         int mappings, covered, refused;
         try
         {
-            // Drop first: it touches only mappings the previous cover registered, not one a concurrent dlopen is
-            // setting up now.
-            (pages, mappings) = residency.DropCleanPages();
-            (covered, refused) = residency.Cover();
+            (pages, mappings, covered, refused) = residency.Settle();
         }
         catch (Exception e)
         {
