@@ -36,13 +36,22 @@ public static class MetadataJson
         writer.WriteEndObject();
     }
 
-    private static bool MetadataField(ref Utf8JsonReader r, V1ObjectMeta md)
+    /// <summary>Reads name, namespace, uid or resourceVersion, what every trimmed reader keeps of an object's
+    /// identity; false for any other metadata property.</summary>
+    public static bool ReadIdentityField(ref Utf8JsonReader r, V1ObjectMeta md)
     {
         if (r.ValueTextEquals("name"u8)) md.Name = ReadString(ref r);
         else if (r.ValueTextEquals("namespace"u8)) md.NamespaceProperty = ReadString(ref r);
         else if (r.ValueTextEquals("uid"u8)) md.Uid = ReadString(ref r);
         else if (r.ValueTextEquals("resourceVersion"u8)) md.ResourceVersion = ReadString(ref r);
-        else if (r.ValueTextEquals("labels"u8)) md.Labels = ReadMap(ref Value(ref r));
+        else return false;
+        return true;
+    }
+
+    private static bool MetadataField(ref Utf8JsonReader r, V1ObjectMeta md)
+    {
+        if (ReadIdentityField(ref r, md)) return true;
+        if (r.ValueTextEquals("labels"u8)) md.Labels = ReadMap(ref Value(ref r));
         else if (r.ValueTextEquals("annotations"u8)) md.Annotations = ReadMap(ref Value(ref r));
         else return false;
         return true;

@@ -40,11 +40,8 @@ public sealed class TrimmedServiceConverter : JsonConverter<V1Service>
 
     private static bool MetadataField(ref Utf8JsonReader r, V1ObjectMeta md)
     {
-        if (r.ValueTextEquals("name"u8)) md.Name = ReadString(ref r);
-        else if (r.ValueTextEquals("namespace"u8)) md.NamespaceProperty = ReadString(ref r);
-        else if (r.ValueTextEquals("uid"u8)) md.Uid = ReadString(ref r);
-        else if (r.ValueTextEquals("resourceVersion"u8)) md.ResourceVersion = ReadString(ref r);
-        else if (r.ValueTextEquals("generation"u8)) md.Generation = Value(ref r).TokenType == JsonTokenType.Null ? null : r.GetInt64();
+        if (MetadataJson.ReadIdentityField(ref r, md)) return true;
+        if (r.ValueTextEquals("generation"u8)) md.Generation = Value(ref r).TokenType == JsonTokenType.Null ? null : r.GetInt64();
         else if (r.ValueTextEquals("creationTimestamp"u8)) md.CreationTimestamp = JsonSerializer.Deserialize(ref Value(ref r), Json.NullableDateTime);
         else if (r.ValueTextEquals("annotations"u8)) md.Annotations = ReadOurAnnotations(ref Value(ref r));
         else return false;

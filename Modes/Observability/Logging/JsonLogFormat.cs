@@ -45,7 +45,7 @@ public sealed class JsonLogFormat : ILogLineFormat
         json.Flush();
     }
 
-    public static string LevelName(LogLevel level) => level switch
+    private static string LevelName(LogLevel level) => level switch
     {
         LogLevel.Trace => "Trace",
         LogLevel.Debug => "Debug",

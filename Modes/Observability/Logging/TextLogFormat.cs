@@ -33,7 +33,7 @@ public sealed class TextLogFormat : ILogLineFormat
         }
     }
 
-    public static ReadOnlySpan<byte> Label(LogLevel level) => level switch
+    private static ReadOnlySpan<byte> Label(LogLevel level) => level switch
     {
         LogLevel.Trace => "trce"u8,
         LogLevel.Debug => "dbug"u8,
